@@ -1,0 +1,3 @@
+#ifndef IOP_STUB_CHAINPARAMS_H
+#define IOP_STUB_CHAINPARAMS_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef IOP_STUB_BLOCK_H
+#define IOP_STUB_BLOCK_H
+#endif

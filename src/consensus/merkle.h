@@ -1,0 +1,3 @@
+#ifndef IOP_STUB_MERKLE_H
+#define IOP_STUB_MERKLE_H
+#endif

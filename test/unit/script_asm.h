@@ -1,0 +1,3 @@
+#ifndef IOP_STUB_SCRIPT_ASM_H
+#define IOP_STUB_SCRIPT_ASM_H
+#endif
