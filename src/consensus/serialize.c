@@ -125,6 +125,13 @@ void writer_init(struct writer *w)
     w->data = NULL;
     w->len = w->cap = 0;
     w->failed = false;
+    w->hash = NULL;
+}
+
+void writer_init_hash(struct writer *w, struct sha256_ctx *ctx)
+{
+    writer_init(w);
+    w->hash = ctx;
 }
 
 void writer_free(struct writer *w)
@@ -144,6 +151,11 @@ uint8_t *writer_release(struct writer *w, size_t *len)
 void write_bytes(struct writer *w, const void *data, size_t n)
 {
     if (w->failed) return;
+    if (w->hash) {
+        sha256_write(w->hash, data, n);
+        w->len += n;
+        return;
+    }
     if (n > w->cap - w->len) {
         size_t cap = w->cap ? w->cap : 64;
         while (cap - w->len < n) {

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "consensus/hash.h"
+
 #define IOP_WU __attribute__((warn_unused_result))
 
 /* The largest CompactSize any vector may claim (Bitcoin's MAX_SIZE). */
@@ -47,15 +49,19 @@ IOP_WU bool read_compact_size(struct reader *r, uint64_t *v);
  * bytes remaining before anything is allocated. */
 IOP_WU bool read_var_bytes(struct reader *r, uint8_t **out, size_t *len);
 
-/* A growable output buffer. */
+/* A growable output buffer, or a hashing sink: a writer made by writer_init_hash feeds
+ * every byte to a SHA-256 context and keeps none (len still counts them), so txids and
+ * sighashes are computed without building the serialization in memory. */
 struct writer {
     uint8_t *data;
     size_t len;
     size_t cap;
     bool failed; /* set on out of memory; later writes do nothing */
+    struct sha256_ctx *hash; /* borrowed; NULL for a buffer writer */
 };
 
 void writer_init(struct writer *w);
+void writer_init_hash(struct writer *w, struct sha256_ctx *ctx);
 void writer_free(struct writer *w);
 /* Hands the buffer to the caller (who frees it) and resets the writer. */
 uint8_t *writer_release(struct writer *w, size_t *len);

@@ -300,11 +300,14 @@ size_t tx_weight(const struct tx *tx)
 
 static void hash_serialized(const struct tx *tx, bool with_witness, uint256 *out)
 {
+    struct sha256_ctx ctx;
     struct writer w;
-    writer_init(&w);
+    sha256_init(&ctx);
+    writer_init_hash(&w, &ctx);
     tx_serialize(&w, tx, with_witness);
-    sha256d(w.data, w.len, out->b);
-    writer_free(&w);
+    uint8_t first[32];
+    sha256_finalize(&ctx, first);
+    sha256(first, 32, out->b);
 }
 
 void tx_txid(const struct tx *tx, uint256 *out) { hash_serialized(tx, false, out); }

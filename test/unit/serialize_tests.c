@@ -160,6 +160,30 @@ static void test_writer_growth_and_release(void **state)
     writer_free(&w); /* freeing a released writer is harmless */
 }
 
+static void test_hash_writer(void **state)
+{
+    (void)state;
+    /* A hashing writer sees exactly the bytes a buffer writer would hold. */
+    struct writer buf, hw;
+    struct sha256_ctx ctx;
+    writer_init(&buf);
+    sha256_init(&ctx);
+    writer_init_hash(&hw, &ctx);
+    for (int i = 0; i < 300; i++) {
+        write_compact_size(&buf, (uint64_t)i * 1000);
+        write_compact_size(&hw, (uint64_t)i * 1000);
+        write_var_bytes(&buf, (const uint8_t *)"payload", (size_t)(i % 8));
+        write_var_bytes(&hw, (const uint8_t *)"payload", (size_t)(i % 8));
+    }
+    assert_int_equal(hw.len, buf.len);
+    assert_null(hw.data);
+    uint8_t a[32], b[32];
+    sha256_finalize(&ctx, a);
+    sha256(buf.data, buf.len, b);
+    assert_memory_equal(a, b, 32);
+    writer_free(&buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +193,7 @@ int main(void)
         cmocka_unit_test(test_reader_sticky_failure),
         cmocka_unit_test(test_var_bytes_bounded),
         cmocka_unit_test(test_writer_growth_and_release),
+        cmocka_unit_test(test_hash_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
