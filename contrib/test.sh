@@ -50,7 +50,7 @@ else
 fi
 
 echo "== fuzz harnesses (${fuzz_seconds}s each)"
-fsan="-fsanitize=address,undefined -fsanitize=fuzzer-no-link"
+fsan="-fsanitize=address,undefined"
 if contrib/build.sh _build-fuzz --enable-fuzz CC=clang CFLAGS="-O1 -g $fsan" LDFLAGS="-fsanitize=address,undefined"; then
   for h in _build-fuzz/test/fuzz/fuzz_*; do
     [ -x "$h" ] || continue
