@@ -30,7 +30,7 @@ for prog in "$build"/test/unit/*_tests; do
     grep -E 'FAILED|ERROR|error|Sanitizer|runtime error' "$log" | head -20 | sed 's/^/      /'
   else
     echo "  ok   $name ($p passed${s:+, $s skipped})${counts:+ [$counts]}"
-    grep -E '^SKIP:' "$log" | sed 's/^/      /'
+    grep -iE 'skip' "$log" | grep -vE '^\[|SKIPPED TEST' | sed 's/^/      skipped: /'
   fi
 done
 echo "unit[$label]: $passed passed, $failed failed, $skipped skipped"
