@@ -1,0 +1,3 @@
+#ifndef IOP_STUB_BLOCKINDEX_H
+#define IOP_STUB_BLOCKINDEX_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef IOP_STUB_BLOCKSTORE_H
+#define IOP_STUB_BLOCKSTORE_H
+#endif

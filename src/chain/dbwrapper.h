@@ -1,0 +1,3 @@
+#ifndef IOP_STUB_DBWRAPPER_H
+#define IOP_STUB_DBWRAPPER_H
+#endif

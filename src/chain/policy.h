@@ -1,0 +1,3 @@
+#ifndef IOP_STUB_POLICY_H
+#define IOP_STUB_POLICY_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef IOP_STUB_SERVER_H
+#define IOP_STUB_SERVER_H
+#endif

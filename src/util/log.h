@@ -1,0 +1,3 @@
+#ifndef IOP_STUB_LOG_H
+#define IOP_STUB_LOG_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef IOP_STUB_RANDOM_H
+#define IOP_STUB_RANDOM_H
+#endif

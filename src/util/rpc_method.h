@@ -1,0 +1,3 @@
+#ifndef IOP_STUB_RPC_METHOD_H
+#define IOP_STUB_RPC_METHOD_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef IOP_STUB_TIMEUTIL_H
+#define IOP_STUB_TIMEUTIL_H
+#endif
