@@ -227,3 +227,171 @@ void pow_block_work(arith256 *out, uint32_t bits)
     }
     arith256_add(out, out, &one);
 }
+
+/* ---- Difficulty adjustment ---- */
+
+static uint32_t pow_limit_bits(const struct pow_params *p)
+{
+    arith256 limit;
+    arith256_from_uint256(&limit, &p->pow_limit);
+    return arith256_get_compact(&limit, false);
+}
+
+uint32_t pow_btc_retarget(const struct pow_params *p, uint32_t last_bits, int64_t last_time,
+                          int64_t first_time)
+{
+    if (p->no_retargeting) return last_bits;
+    int64_t span = p->target_timespan;
+    int64_t actual = last_time - first_time;
+    if (actual < span / 4) actual = span / 4;
+    if (actual > span * 4) actual = span * 4;
+
+    arith256 target, limit, den;
+    arith256_set_compact(&target, last_bits, NULL, NULL);
+    arith256_from_uint256(&limit, &p->pow_limit);
+    /* Core multiplies in 256 bits and relies on the target being small enough not to
+     * wrap; a target above the limit is capped first, which changes nothing for any
+     * valid chain and keeps the product in range for any pow_limit below 2^233. */
+    if (arith256_cmp(&target, &limit) > 0) target = limit;
+    arith256_mul_u32(&target, &target, (uint32_t)actual);
+    arith256_set_u64(&den, (uint64_t)span);
+    if (!arith256_div(&target, &target, &den)) return last_bits; /* span 0: bad params */
+    if (arith256_cmp(&target, &limit) > 0) target = limit;
+    return arith256_get_compact(&target, false);
+}
+
+/* Floor division by 2^16 of a signed value, without relying on how >> treats
+ * negative numbers. */
+#define ASERT_MAX_SPACING (INT64_C(1) << 20)
+
+static int64_t floor_div_65536(int64_t v)
+{
+    if (v >= 0) return v / 65536;
+    return -((-v + 65535) / 65536);
+}
+
+uint32_t pow_asert_next_bits(uint32_t anchor_bits, int64_t time_diff, int64_t height_diff,
+                             int64_t spacing, int64_t half_life, const uint256 *pow_limit)
+{
+    arith256 limit, anchor;
+    arith256_from_uint256(&limit, pow_limit);
+    arith256_set_compact(&anchor, anchor_bits, NULL, NULL);
+
+    if (spacing <= 0 || spacing > ASERT_MAX_SPACING || half_life <= 0) return anchor_bits;
+    /* Keep the arithmetic in 64 bits whatever the caller passes: beyond these bounds the
+     * result is saturated (at the limit or at 1) anyway for any sane half-life. */
+    const int64_t big = INT64_C(1) << 40, huge = INT64_C(1) << 46;
+    if (time_diff > big) time_diff = big;
+    if (time_diff < -big) time_diff = -big;
+    if (height_diff > big / 256) height_diff = big / 256;
+    if (height_diff < -big / 256) height_diff = -big / 256;
+    int64_t delta = time_diff - spacing * (height_diff + 1); /* |delta| < 2^53 */
+    if (delta > huge) delta = huge;
+    if (delta < -huge) delta = -huge;
+    /* The exponent in 16.16 fixed point; C's division truncates toward zero, as the
+     * specification's reference implementation does. */
+    int64_t exponent = (delta * 65536) / half_life;
+    int64_t shifts = floor_div_65536(exponent);
+    uint64_t frac = (uint64_t)(exponent - shifts * 65536); /* in [0, 65535] */
+    /* 2^(frac/65536) * 65536 by the spec's cubic; the sum stays below 2^64. */
+    uint64_t factor = 65536 + ((195766423245049ull * frac + 971821376ull * frac * frac +
+                                5127ull * frac * frac * frac + (1ull << 47)) >>
+                               48);
+
+    /* anchor * factor needs up to 256 + 17 bits: hold it in nine limbs. */
+    uint32_t prod[9];
+    uint64_t carry = 0;
+    for (int i = 0; i < 8; i++) {
+        uint64_t v = (uint64_t)anchor.w[i] * factor + carry;
+        prod[i] = (uint32_t)v;
+        carry = v >> 32;
+    }
+    prod[8] = (uint32_t)carry;
+
+    /* Shift by shifts - 16 (the factor's own 16 fraction bits), bit by bit into place;
+     * a bit that would land at or above 2^256 means "larger than any limit". */
+    arith256 next;
+    memset(&next, 0, sizeof(next));
+    int64_t shift = shifts - 16;
+    for (int bit = 0; bit < 9 * 32; bit++) {
+        if (!(prod[bit / 32] & (1u << (bit % 32)))) continue;
+        int64_t dest = bit + shift;
+        if (dest >= 256) return arith256_get_compact(&limit, false);
+        if (dest >= 0) next.w[dest / 32] |= 1u << (dest % 32);
+    }
+    if (arith256_is_zero(&next)) arith256_set_u64(&next, 1);
+    if (arith256_cmp(&next, &limit) > 0) next = limit;
+    return arith256_get_compact(&next, false);
+}
+
+static bool next_work_btc(uint32_t *bits_out, const struct pow_params *p,
+                          const struct pow_block *prev, int64_t block_time,
+                          pow_ancestor_fn ancestor, void *ctx)
+{
+    if (p->target_spacing <= 0 || p->target_timespan <= 0) return false;
+    uint32_t limit_bits = pow_limit_bits(p);
+    int64_t interval = p->target_timespan / p->target_spacing;
+    if (interval <= 0) return false;
+    if (((int64_t)prev->height + 1) % interval != 0) {
+        if (p->allow_min_difficulty) {
+            /* A block more than twice the spacing after its parent may use the
+             * minimum difficulty; otherwise the last non-minimum bits apply. */
+            if (block_time > prev->time + p->target_spacing * 2) {
+                *bits_out = limit_bits;
+                return true;
+            }
+            struct pow_block b = *prev;
+            while (b.height > 0 && b.height % interval != 0 && b.bits == limit_bits)
+                if (!ancestor(ctx, b.height - 1, &b)) return false;
+            *bits_out = b.bits;
+            return true;
+        }
+        *bits_out = prev->bits;
+        return true;
+    }
+    /* First block of the window that ends at prev (Core goes back interval - 1). */
+    struct pow_block first;
+    int64_t first_height = (int64_t)prev->height - (interval - 1);
+    if (first_height < 0) return false;
+    if (!ancestor(ctx, (int32_t)first_height, &first)) return false;
+    *bits_out = pow_btc_retarget(p, prev->bits, prev->time, first.time);
+    return true;
+}
+
+static bool next_work_asert(uint32_t *bits_out, const struct pow_params *p,
+                            const struct pow_block *prev, pow_ancestor_fn ancestor, void *ctx)
+{
+    if (p->asert_half_life <= 0 || p->target_spacing <= 0) return false;
+    if (prev->height + 1 <= p->asert_anchor_height) {
+        *bits_out = pow_limit_bits(p);
+        return true;
+    }
+    struct pow_block anchor;
+    if (prev->height == p->asert_anchor_height)
+        anchor = *prev;
+    else if (!ancestor(ctx, p->asert_anchor_height, &anchor))
+        return false;
+    /* The anchor's "parent time" is taken as the anchor's time minus one spacing. */
+    int64_t ref_time = anchor.time - p->target_spacing;
+    *bits_out = pow_asert_next_bits(anchor.bits, prev->time - ref_time,
+                                    (int64_t)prev->height - p->asert_anchor_height,
+                                    p->target_spacing, p->asert_half_life, &p->pow_limit);
+    return true;
+}
+
+bool pow_next_work_required(uint32_t *bits_out, const struct pow_params *p,
+                            const struct pow_block *prev, int64_t block_time,
+                            pow_ancestor_fn ancestor, void *ctx)
+{
+    if (!prev) {
+        *bits_out = pow_limit_bits(p);
+        return true;
+    }
+    switch (p->algo) {
+    case POW_ALGO_NONE: *bits_out = prev->bits; return true;
+    case POW_ALGO_BTC_RETARGET:
+        return next_work_btc(bits_out, p, prev, block_time, ancestor, ctx);
+    case POW_ALGO_ASERT: return next_work_asert(bits_out, p, prev, ancestor, ctx);
+    }
+    return false;
+}
