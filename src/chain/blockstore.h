@@ -81,12 +81,15 @@ BS_WU bool blockstore_write_block(struct blockstore *bs, const uint8_t *data, si
 BS_WU bool blockstore_read_block(struct blockstore *bs, const struct blockstore_pos *pos,
                                  uint8_t **data, size_t *len, char *err, size_t errlen);
 
-/* Appends undo data for the block with hash block_hash to rev<file>.dat, where file is
- * the number of the block's own blk file. *pos receives the data position. */
+/* Appends undo data to rev<file>.dat, where file is the number of the block's own blk
+ * file, followed by the checksum sha256d(block_hash || data). For files Bitcoin Core can
+ * read, block_hash must be the hash of the block's PARENT (Core's checksum covers the
+ * previous block hash, not the block's own). *pos receives the data position. */
 BS_WU bool blockstore_write_undo(struct blockstore *bs, uint32_t file,
                                  const uint256 *block_hash, const uint8_t *data, size_t len,
                                  struct blockstore_pos *pos, char *err, size_t errlen);
-/* Reads the undo record at pos and checks its checksum against block_hash. */
+/* Reads the undo record at pos and checks its checksum against block_hash (the parent's
+ * hash, as written). */
 BS_WU bool blockstore_read_undo(struct blockstore *bs, const struct blockstore_pos *pos,
                                 const uint256 *block_hash, uint8_t **data, size_t *len,
                                 char *err, size_t errlen);

@@ -1,7 +1,8 @@
 /* libFuzzer harness for what the node reads back from disk or from a -loadblock file:
  * block index records (blockindex_decode, which must reject corruption cleanly and
  * re-encode what it accepts identically) and blk*.dat-layout files (the reader must
- * skip garbage, bound every record and never over-read). */
+ * skip garbage, bound every record and never over-read), and chainstate coins and undo
+ * records (decoded, re-encoded and decoded again). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 
 #include "chain/blockindex.h"
 #include "chain/blockstore.h"
+#include "chain/coins.h"
+#include "chain/undo.h"
 #include "consensus/block.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -65,8 +68,47 @@ static void fuzz_block_file(const uint8_t *data, size_t size)
     blockfile_reader_free(r);
 }
 
+static void fuzz_coin_and_undo(const uint8_t *data, size_t size)
+{
+    struct reader r;
+    reader_init(&r, data, size);
+    struct coin c;
+    memset(&c, 0, sizeof(c));
+    if (coin_deserialize(&r, &c)) {
+        struct writer w;
+        writer_init(&w);
+        coin_serialize(&w, &c);
+        struct reader r2;
+        reader_init(&r2, w.data, w.len);
+        struct coin again;
+        memset(&again, 0, sizeof(again));
+        if (!coin_deserialize(&r2, &again)) abort();
+        if (again.height != c.height || again.out.value != c.out.value) abort();
+        coin_clear(&again);
+        writer_free(&w);
+        coin_clear(&c);
+    }
+    reader_init(&r, data, size);
+    struct block_undo u;
+    block_undo_init(&u);
+    if (block_undo_deserialize(&r, &u)) {
+        struct writer w;
+        writer_init(&w);
+        block_undo_serialize(&w, &u);
+        struct reader r2;
+        reader_init(&r2, w.data, w.len);
+        struct block_undo again;
+        block_undo_init(&again);
+        if (!block_undo_deserialize(&r2, &again) || again.count != u.count) abort();
+        block_undo_clear(&again);
+        writer_free(&w);
+        block_undo_clear(&u);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    fuzz_coin_and_undo(data, size);
     fuzz_index_record(data, size);
     fuzz_block_file(data, size);
     return 0;
