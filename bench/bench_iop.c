@@ -19,6 +19,7 @@
 #include "consensus/script.h"
 #include "consensus/sighash.h"
 #include "consensus/tx.h"
+#include "bench_chain.h"
 
 static double now_seconds(void)
 {
@@ -319,5 +320,6 @@ int main(void)
     free_spend(&tr);
 
     secp256k1_context_destroy(ctx);
+    bench_chain(budget_seconds());
     return 0;
 }

@@ -1,0 +1,3 @@
+#ifndef IOP_STUB_CHECKQUEUE_H
+#define IOP_STUB_CHECKQUEUE_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef IOP_STUB_SIGCACHE_H
+#define IOP_STUB_SIGCACHE_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef IOP_STUB_TXVERIFY_H
+#define IOP_STUB_TXVERIFY_H
+#endif

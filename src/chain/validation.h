@@ -1,0 +1,3 @@
+#ifndef IOP_STUB_VALIDATION_H
+#define IOP_STUB_VALIDATION_H
+#endif
