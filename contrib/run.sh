@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds iopd, and shows what this version can do.
+# Installs what is missing, builds iopd, starts a regtest node in the background and
+# shows how to talk to it with iop-cli.
 #
-# Today iopd is its consensus library: transactions, blocks, the full script
-# interpreter, signature hashes, addresses and keys, checked against Bitcoin's
-# published vectors and real mainnet blocks. The regtest node, its RPC and its
-# services come with the next issues; when src/iopd can run a node, this script
-# starts one on regtest and prints how to talk to it.
+# The node keeps running after this script ends; stop it with the command printed at
+# the end. IOP_DATADIR chooses the data directory (default _build/regtest-data).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -16,37 +14,41 @@ echo
 echo "Built: $top/_build/src/iopd, $top/_build/src/iop-cli, $top/_build/bench/bench_iop, $top/_build/bench/bench_block"
 _build/src/iopd -version
 
-if _build/src/iopd -regtest -version >/dev/null 2>&1 && _build/src/iopd -help 2>&1 | grep -q -- '-daemon'; then
-  datadir=${IOP_DATADIR:-$top/_build/regtest-data}
-  mkdir -p "$datadir"
-  _build/src/iopd -regtest -datadir="$datadir" -daemon
-  echo "A regtest node runs with data in $datadir. Try:"
-  echo "  _build/src/iop-cli -regtest -datadir=$datadir getblockchaininfo"
-  echo "Stop it with: _build/src/iop-cli -regtest -datadir=$datadir stop"
-  exit 0
+datadir=${IOP_DATADIR:-$top/_build/regtest-data}
+mkdir -p "$datadir"
+cli=(_build/src/iop-cli -regtest -datadir="$datadir")
+
+if "${cli[@]}" uptime >/dev/null 2>&1; then
+  echo "A regtest node already runs with data in $datadir."
+else
+  _build/src/iopd -regtest -daemon -datadir="$datadir"
+  "${cli[@]}" -rpcwait -rpcwaittimeout=30 uptime >/dev/null
+  echo "Started a regtest node in the background, data in $datadir (log: $datadir/regtest/debug.log)."
 fi
+
+show() {
+  echo
+  echo "\$ _build/src/iop-cli -regtest -datadir=$datadir $*"
+  "${cli[@]}" "$@" || true
+}
+show help
+show uptime
+show getrpcinfo
+show -named help command=uptime
+show help stop
 
 cat <<TXT
 
-The node itself is not built yet (see README.md, "Status"). What you can run now:
+More to try (doc/rpc.md explains the JSON-RPC interface, doc/running.md the options):
 
-  # check a serialized block (raw bytes or hex) context-free and time it
-  _build/bench/bench_block BLOCKFILE
+  _build/src/iop-cli -regtest -datadir=$datadir help logging
+  curl --user "\$(cat $datadir/regtest/.cookie)" \\
+       --data-binary '{"jsonrpc":"2.0","id":1,"method":"uptime"}' http://127.0.0.1:18337/
 
-  # hashing, transaction parsing and signature verification figures
-  _build/bench/bench_iop
+Stop the node with:
 
-Here is bench_block on a real Bitcoin block taken from the test vectors:
+  _build/src/iop-cli -regtest -datadir=$datadir stop
+
+The chain itself (blocks, mempool, mining RPCs) comes with the Chain issue; bench
+programs: _build/bench/bench_iop and _build/bench/bench_block FILE.
 TXT
-vectors=${IOP_VECTORS_DIR:-$top/../shared/vectors}
-dat=$vectors/mainnet/blocks-1-255.dat
-if [ -f "$dat" ]; then
-  block=$(mktemp)
-  # The first record of the file: 4-byte magic, 4-byte little-endian length, block.
-  len=$(od -An -tu4 -j4 -N4 "$dat" | tr -d ' ')
-  tail -c +9 "$dat" | head -c "$len" > "$block"
-  _build/bench/bench_block "$block" || true
-  rm -f "$block"
-else
-  echo "  (no vectors at $dat; set IOP_VECTORS_DIR)"
-fi

@@ -1,21 +1,512 @@
-/* iopd: the Internet of People node. Until the daemon issue lands it only reports its
- * version, so packaging and scripts have a binary to call. */
+/* iopd: the Internet of People node.
+ *
+ * Start-up reads the options and iop.conf, picks the chain and its data directory,
+ * takes the directory's lock, opens the log, writes the pid file and starts the JSON-RPC
+ * server with the method tables of the modules built so far. The main thread then
+ * sleeps on a self-pipe: signal handlers and the "stop" method write one byte to it,
+ * which is the only async-signal-safe way to wake it. Shutdown undoes start-up in
+ * reverse order and removes the cookie and pid files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "chain/chainparams.h"
 #include "iop-config.h"
+#include "rpc/auth.h"
+#include "rpc/control_rpc.h"
+#include "rpc/dispatch.h"
+#include "rpc/server.h"
+#include "util/args.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+static const struct arg_def iopd_options[] = {
+    {"?", ARG_BOOL, ARG_CMDLINE_ONLY, "", "Print this help message and exit"},
+    {"h", ARG_BOOL, ARG_CMDLINE_ONLY | ARG_HIDDEN, "", "Print this help message and exit"},
+    {"help", ARG_BOOL, ARG_CMDLINE_ONLY | ARG_HIDDEN, "", "Print this help message and exit"},
+    {"version", ARG_BOOL, ARG_CMDLINE_ONLY, "", "Print version and exit"},
+    {"conf", ARG_STRING, ARG_CMDLINE_ONLY, "=<file>",
+     "Specify path to read-only configuration file. Relative paths will be prefixed by "
+     "datadir location (default: iop.conf)"},
+    {"datadir", ARG_STRING, ARG_CMDLINE_ONLY, "=<dir>",
+     "Specify data directory (default: ~/.iop)"},
+    {"chain", ARG_STRING, 0, "=<chain>",
+     "Use the chain <chain> (default: main). Allowed values: main, test, regtest, btc-main, "
+     "btc-regtest"},
+    {"regtest", ARG_BOOL, 0, "", "Equivalent to -chain=regtest"},
+    {"testnet", ARG_BOOL, 0, "", "Equivalent to -chain=test"},
+    {"daemon", ARG_BOOL, 0, "",
+     "Run in the background as a daemon and accept commands (default: 0)"},
+    {"daemonwait", ARG_BOOL, 0, "",
+     "Wait for initialization to be finished before exiting. This implies -daemon "
+     "(default: 0)"},
+    {"pid", ARG_STRING, 0, "=<file>",
+     "Specify pid file. Relative paths will be prefixed by a net-specific datadir location. "
+     "(default: iopd.pid)"},
+    {"printtoconsole", ARG_BOOL, 0, "",
+     "Send trace/debug info to console (default: 1 when no -daemon. To disable logging to "
+     "file, set -nodebuglogfile)"},
+    {"debug", ARG_LIST, 0, "=<category>",
+     "Output debug and trace logging (default: -nodebug, supplying <category> is optional). "
+     "If <category> is not supplied or if <category> is 1 or all, output all debug logging. "
+     "If <category> is 0 or none, any other categories are ignored. Other valid values for "
+     "<category> are: addrman, bench, blockstorage, cmpctblock, coindb, estimatefee, http, "
+     "leveldb, libevent, mempool, mempoolrej, minting, net, proxy, prune, rand, reindex, rpc, "
+     "selectcoins, services, tor, validation, walletdb, zmq. This option can be specified "
+     "multiple times to output multiple categories."},
+    {"debugexclude", ARG_LIST, 0, "=<category>",
+     "Exclude debug and trace logging for a category. Can be used in conjunction with "
+     "-debug=1 to output debug and trace logging for all categories except the specified "
+     "category. This option can be specified multiple times to exclude multiple categories. "
+     "This takes priority over \"-debug\""},
+    {"debuglogfile", ARG_STRING, 0, "=<file>",
+     "Specify location of debug log file (default: debug.log). Relative paths will be "
+     "prefixed by a net-specific datadir location. Pass -nodebuglogfile to disable writing "
+     "the log to a file."},
+    {"logtimestamps", ARG_BOOL, 0, "", "Prepend debug output with timestamp (default: 1)"},
+    {"server", ARG_BOOL, 0, "", "Accept command line and JSON-RPC commands (default: 1)"},
+    {"rpcbind", ARG_LIST, ARG_NETWORK_ONLY, "=<addr>[:port]",
+     "Bind to given address to listen for JSON-RPC connections. Do not expose the RPC server "
+     "to untrusted networks such as the public internet! This option is ignored unless "
+     "-rpcallowip is also passed. Port is optional and overrides -rpcport. Use [host]:port "
+     "notation for IPv6. This option can be specified multiple times (default: 127.0.0.1 "
+     "and ::1 i.e., localhost)"},
+    {"rpcport", ARG_INT, ARG_NETWORK_ONLY, "=<port>",
+     "Listen for JSON-RPC connections on <port> (default: 8337, test: 14337, regtest: 18337, "
+     "btc-main: 8332, btc-regtest: 18443)"},
+    {"rpcallowip", ARG_LIST, 0, "=<ip>",
+     "Allow JSON-RPC connections from specified source. Valid values for <ip> are a single "
+     "IP (e.g. 1.2.3.4), a network/netmask (e.g. 1.2.3.4/255.255.255.0), a network/CIDR "
+     "(e.g. 1.2.3.4/24). This option can be specified multiple times"},
+    {"rpcuser", ARG_STRING, 0, "=<user>", "Username for JSON-RPC connections"},
+    {"rpcpassword", ARG_STRING, 0, "=<pw>", "Password for JSON-RPC connections"},
+    {"rpcauth", ARG_LIST, 0, "=<userpw>",
+     "Username and HMAC-SHA-256 hashed password for JSON-RPC connections. The field <userpw> "
+     "comes in the format: <USERNAME>:<SALT>$<HASH>. A canonical python script is included "
+     "in Bitcoin Core's share/rpcauth. The client then connects normally using the "
+     "rpcuser=<USERNAME>/rpcpassword=<PASSWORD> pair of arguments. This option can be "
+     "specified multiple times"},
+    {"rpccookiefile", ARG_STRING, 0, "=<loc>",
+     "Location of the auth cookie. Relative paths will be prefixed by a net-specific datadir "
+     "location. (default: data dir)"},
+    {"rpcthreads", ARG_INT, 0, "=<n>",
+     "Set the number of threads to service RPC calls (default: 16)"},
+    {"rpcworkqueue", ARG_INT, 0, "=<n>",
+     "Set the maximum depth of the work queue to service RPC calls (default: 64)"},
+    {"rpcservertimeout", ARG_INT, 0, "=<n>", "Timeout during HTTP requests (default: 30)"},
+    {"rpcallowloopback", ARG_BOOL, ARG_HIDDEN, "",
+     "Always allow loopback clients (default: 1; tests turn it off to exercise -rpcallowip)"},
+    {"mocktime", ARG_INT, ARG_HIDDEN, "=<n>",
+     "Replace actual time with <n> seconds since epoch (default: 0)"},
+};
+
+static int wake_pipe[2] = {-1, -1};
+
+static void wake(char c)
+{
+    ssize_t r;
+    do {
+        r = write(wake_pipe[1], &c, 1);
+    } while (r < 0 && errno == EINTR);
+}
+
+static void request_shutdown(void) { wake('T'); }
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    if (sig == SIGHUP)
+        log_request_reopen();
+    else
+        wake('T');
+    errno = saved;
+}
+
+/* The daemon child reports init success or failure to a waiting parent through this. */
+static int daemon_fd = -1;
+
+static void daemon_report(bool ok, const char *msg)
+{
+    if (daemon_fd < 0) return;
+    char buf[600];
+    int n = snprintf(buf, sizeof buf, "%c%s", ok ? '1' : '0', msg ? msg : "");
+    if (n > 0) {
+        ssize_t w = write(daemon_fd, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+        (void)w;
+    }
+    close(daemon_fd);
+    daemon_fd = -1;
+}
+
+static int init_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int init_error(const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Error: %s\n", msg);
+    log_info("Error: %s", msg);
+    daemon_report(false, msg);
+    return 1;
+}
+
+/* Forks; the parent exits (after the child's report with -daemonwait). */
+static bool daemonize(bool wait_for_child)
+{
+    int fds[2];
+    if (pipe(fds) != 0) return false;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) return false;
+    if (pid > 0) {
+        close(fds[1]);
+        if (!wait_for_child) _exit(0);
+        char buf[600];
+        ssize_t n, total = 0;
+        while ((n = read(fds[0], buf + total, sizeof buf - 1 - (size_t)total)) > 0 ||
+               (n < 0 && errno == EINTR))
+            if (n > 0) total += n;
+        buf[total] = '\0';
+        if (total > 0 && buf[0] == '1') _exit(0);
+        fprintf(stderr, "Error during initialization%s%s\n",
+                total > 1 ? ": " : " - check debug.log for details", total > 1 ? buf + 1 : "");
+        _exit(1);
+    }
+    close(fds[0]);
+    daemon_fd = fds[1];
+    if (setsid() < 0) return false;
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        if (devnull > 2) close(devnull);
+    }
+    return true;
+}
+
+static void print_help(struct args *a)
+{
+    char *h = args_help(a);
+    printf("iopd version v%s\n\nUsage:  iopd [options]                     Start iopd\n\n%s",
+           PACKAGE_VERSION, h ? h : "");
+    free(h);
+}
+
+/* Everything start-up creates, so shutdown can release it in one place. */
+struct node {
+    struct args *args;
+    char datadir[PATH_MAX];
+    char chaindir[PATH_MAX];
+    char pidfile[PATH_MAX];
+    char cookiefile[PATH_MAX];
+    int lock_fd;
+    struct rpc_dispatcher *dispatcher;
+    struct rpc_auth *auth;
+    struct rpc_server *server;
+    struct control_ctx control;
+    struct rpc_subnet *allow;
+};
+
+static int setup_logging(struct node *n, bool daemon)
+{
+    struct args *a = n->args;
+    log_set_timestamps(args_get_bool(a, "logtimestamps", true));
+    log_set_console(args_get_bool(a, "printtoconsole", !daemon));
+    if (!args_is_negated(a, "debuglogfile")) {
+        char path[PATH_MAX];
+        if (!fs_join(path, sizeof path, n->chaindir,
+                     args_get_str(a, "debuglogfile", "debug.log")))
+            return init_error("debug log path too long");
+        char err[512];
+        if (!log_open_file(path, err, sizeof err)) return init_error("%s", err);
+    }
+    const char **list;
+    size_t cnt = args_get_list(a, "debug", &list);
+    bool none = false;
+    for (size_t i = 0; i < cnt; i++)
+        if (strcmp(list[i], "0") == 0 || strcmp(list[i], "none") == 0) none = true;
+    for (size_t i = 0; i < cnt && !none; i++) {
+        if (!log_enable_category(list[i])) {
+            int rc = init_error("Unsupported logging category -debug=%s.", list[i]);
+            free(list);
+            return rc;
+        }
+    }
+    free(list);
+    cnt = args_get_list(a, "debugexclude", &list);
+    for (size_t i = 0; i < cnt; i++) {
+        if (!log_disable_category(list[i])) {
+            int rc = init_error("Unsupported logging category -debugexclude=%s.", list[i]);
+            free(list);
+            return rc;
+        }
+    }
+    free(list);
+    return 0;
+}
+
+static int setup_rpc(struct node *n, const struct chain_params *params)
+{
+    struct args *a = n->args;
+    char err[512];
+    int64_t port = args_get_int(a, "rpcport", params->rpc_port);
+    if (port <= 0 || port > 65535)
+        return init_error("Invalid port specified in -rpcport: '%s'", args_get(a, "rpcport"));
+
+    n->auth = rpc_auth_new();
+    if (!n->auth) return init_error("out of memory");
+    const char *pass = args_get(a, "rpcpassword");
+    if (pass && *pass) {
+        if (!rpc_auth_add_password(n->auth, args_get_str(a, "rpcuser", ""), pass))
+            return init_error("out of memory");
+    } else {
+        char cookie[80];
+        if (!fs_join(n->cookiefile, sizeof n->cookiefile, n->chaindir,
+                     args_get_str(a, "rpccookiefile", ".cookie")))
+            return init_error("cookie path too long");
+        if (!rpc_auth_make_cookie(cookie, sizeof cookie))
+            return init_error("Unable to start HTTP server. See debug log for details.");
+        if (!fs_write_atomic(n->cookiefile, cookie, strlen(cookie), 0600, err, sizeof err)) {
+            n->cookiefile[0] = '\0';
+            return init_error("Unable to write the auth cookie: %s", err);
+        }
+        log_info("Generated RPC authentication cookie %s", n->cookiefile);
+        char *colon = strchr(cookie, ':');
+        *colon = '\0';
+        if (!rpc_auth_add_password(n->auth, cookie, colon + 1))
+            return init_error("out of memory");
+    }
+    const char **list;
+    size_t cnt = args_get_list(a, "rpcauth", &list);
+    for (size_t i = 0; i < cnt; i++) {
+        if (!rpc_auth_add_rpcauth(n->auth, list[i])) {
+            free(list);
+            return init_error("Invalid -rpcauth argument.");
+        }
+    }
+    free(list);
+
+    const char **allow;
+    size_t nallow = args_get_list(a, "rpcallowip", &allow);
+    if (nallow) {
+        n->allow = calloc(nallow, sizeof *n->allow);
+        if (!n->allow) {
+            free(allow);
+            return init_error("out of memory");
+        }
+    }
+    for (size_t i = 0; i < nallow; i++) {
+        if (!rpc_subnet_parse(allow[i], &n->allow[i])) {
+            int rc = init_error("Invalid -rpcallowip subnet specification: %s. Valid are a "
+                                "single IP (e.g. 1.2.3.4), a network/netmask (e.g. "
+                                "1.2.3.4/255.255.255.0) or a network/CIDR (e.g. 1.2.3.4/24).",
+                                allow[i]);
+            free(allow);
+            return rc;
+        }
+    }
+    free(allow);
+
+    const char **bind;
+    size_t nbind = args_get_list(a, "rpcbind", &bind);
+    static const char *const any[] = {"::", "0.0.0.0"};
+    struct rpc_server_config cfg = {
+        .port = (uint16_t)port,
+        .allow = n->allow,
+        .nallow = nallow,
+        .allow_loopback = args_get_bool(a, "rpcallowloopback", true),
+        .threads = (int)args_get_int(a, "rpcthreads", 16),
+        .workqueue = (int)args_get_int(a, "rpcworkqueue", 64),
+        .timeout = (int)args_get_int(a, "rpcservertimeout", 30),
+    };
+    if (nallow == 0) {
+        /* Core: without -rpcallowip only loopback is served, whatever -rpcbind says. */
+        if (nbind)
+            log_info("WARNING: option -rpcbind was ignored because -rpcallowip was not "
+                     "specified, refusing to allow everyone to connect");
+    } else if (nbind) {
+        cfg.bind = bind;
+        cfg.nbind = nbind;
+    } else {
+        cfg.bind = any;
+        cfg.nbind = 2;
+    }
+    if (cfg.threads < 1) cfg.threads = 1;
+    if (cfg.workqueue < 1) cfg.workqueue = 1;
+
+    n->dispatcher = rpc_dispatcher_new();
+    n->control = (struct control_ctx){n->dispatcher, request_shutdown, time_now()};
+    struct rpc_table control = control_rpc_table(&n->control);
+    if (!n->dispatcher || !rpc_dispatcher_add_table(n->dispatcher, &control)) {
+        free(bind);
+        return init_error("out of memory");
+    }
+    /* Tables of later modules (chain, wallet, ...) are added here. */
+    rpc_dispatcher_set_warmup(n->dispatcher, true, "Loading...");
+    n->server = rpc_server_start(n->dispatcher, n->auth, &cfg, err, sizeof err);
+    free(bind);
+    if (!n->server) return init_error("%s", err);
+    return 0;
+}
+
+static void shutdown_node(struct node *n)
+{
+    log_info("Shutdown: In progress...");
+    rpc_server_stop(n->server);
+    rpc_dispatcher_free(n->dispatcher);
+    rpc_auth_free(n->auth);
+    free(n->allow);
+    if (n->cookiefile[0]) unlink(n->cookiefile);
+    if (n->pidfile[0]) unlink(n->pidfile);
+    log_info("Shutdown: done");
+    if (n->lock_fd >= 0) close(n->lock_fd);
+    args_free(n->args);
+    log_shutdown();
+}
 
 int main(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-version") == 0 || strcmp(argv[i], "--version") == 0 ||
-            strcmp(argv[i], "-?") == 0 || strcmp(argv[i], "-help") == 0) {
-            printf("iopd version %s\n", PACKAGE_VERSION);
-            return 0;
+    struct node node = {.lock_fd = -1};
+    struct node *n = &node;
+    char err[1024] = "";
+    n->args = args_new(iopd_options, sizeof iopd_options / sizeof iopd_options[0]);
+    if (!n->args) return init_error("out of memory");
+    struct args *a = n->args;
+    int rc = 1;
+    if (!args_parse_cmdline(a, argc, argv, NULL, err, sizeof err)) {
+        init_error("Error parsing command line arguments: %s", err);
+        goto out;
+    }
+    if (args_get_bool(a, "?", false) || args_get_bool(a, "h", false) ||
+        args_get_bool(a, "help", false)) {
+        print_help(a);
+        rc = 0;
+        goto out;
+    }
+    if (args_get_bool(a, "version", false)) {
+        printf("iopd version v%s\n", PACKAGE_VERSION);
+        rc = 0;
+        goto out;
+    }
+
+    const char *dd = args_get(a, "datadir");
+    if (dd && *dd) {
+        if (!fs_is_dir(dd)) {
+            init_error("Specified data directory \"%s\" does not exist.", dd);
+            goto out;
+        }
+        if (!realpath(dd, n->datadir)) {
+            init_error("Cannot resolve data directory \"%s\": %s", dd, strerror(errno));
+            goto out;
+        }
+    } else {
+        if (!fs_default_datadir(n->datadir, sizeof n->datadir)) {
+            init_error("Cannot find the default data directory: HOME is not set; use -datadir");
+            goto out;
+        }
+        if (!fs_mkdirs(n->datadir, err, sizeof err)) {
+            init_error("%s", err);
+            goto out;
         }
     }
-    printf("iopd version %s\n", PACKAGE_VERSION);
-    fprintf(stderr, "iopd: the node itself is not built yet; only the consensus library "
-                    "and its tests exist in this version (see README.md)\n");
-    return 1;
+    char conf[PATH_MAX];
+    if (!fs_join(conf, sizeof conf, n->datadir, args_get_str(a, "conf", "iop.conf")) ||
+        !args_read_conf_file(a, conf, args_is_set(a, "conf"), false, err, sizeof err)) {
+        init_error("Error reading configuration file: %s", err);
+        goto out;
+    }
+    const char *chain = args_chain(a, err, sizeof err);
+    if (!chain) {
+        init_error("%s", err);
+        goto out;
+    }
+    const struct chain_params *params = chainparams_by_name(chain);
+    if (!params) {
+        init_error("Unknown chain %s. Allowed values: main, test, regtest, btc-main, "
+                   "btc-regtest",
+                   chain);
+        goto out;
+    }
+    if (!args_select_section(a, params->name)) {
+        init_error("out of memory");
+        goto out;
+    }
+    if (!fs_join(n->chaindir, sizeof n->chaindir, n->datadir, params->data_subdir) ||
+        !fs_mkdirs(n->chaindir, err, sizeof err)) {
+        init_error("Cannot create the chain data directory: %s", err);
+        goto out;
+    }
+    int64_t mock = args_get_int(a, "mocktime", 0);
+    if (mock) time_set_mock(mock);
+
+    bool daemon = args_get_bool(a, "daemon", false) || args_get_bool(a, "daemonwait", false);
+    if (daemon && !daemonize(args_get_bool(a, "daemonwait", false))) {
+        init_error("fork() failed: %s", strerror(errno));
+        goto out;
+    }
+
+    if (!fs_lock_dir(n->chaindir, &n->lock_fd, err, sizeof err)) {
+        init_error("%s", err);
+        goto out;
+    }
+    if (setup_logging(n, daemon) != 0) goto out;
+    log_info("iopd version v%s", PACKAGE_VERSION);
+    log_info("Using data directory %s", n->chaindir);
+    log_info("Using config file %s", conf);
+    if (args_warnings(a)) log_info("Warning: %s", args_warnings(a));
+
+    if (!args_is_negated(a, "pid")) {
+        char pid[32];
+        int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+        if (!fs_join(n->pidfile, sizeof n->pidfile, n->chaindir,
+                     args_get_str(a, "pid", "iopd.pid")) ||
+            !fs_write_atomic(n->pidfile, pid, (size_t)len, 0644, err, sizeof err)) {
+            n->pidfile[0] = '\0';
+            init_error("Unable to create the PID file: %s", err);
+            goto out;
+        }
+    }
+
+    if (pipe(wake_pipe) != 0) {
+        init_error("pipe() failed: %s", strerror(errno));
+        goto out;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+
+    if (args_get_bool(a, "server", true) && setup_rpc(n, params) != 0) goto out;
+
+    /* Nothing to load yet; chain start-up will run here while RPC answers -28. */
+    if (n->dispatcher) rpc_dispatcher_set_warmup(n->dispatcher, false, NULL);
+    log_info("init message: Done loading");
+    daemon_report(true, NULL);
+
+    for (;;) {
+        char c;
+        ssize_t r = read(wake_pipe[0], &c, 1);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0 || c == 'T') break;
+    }
+    rc = 0;
+out:
+    shutdown_node(n);
+    return rc;
 }

@@ -1,0 +1,34 @@
+#!/usr/bin/env python3
+"""help lists every method by category and gives Core-style help for each."""
+from test_framework.test_framework import IopTestFramework, run
+from test_framework.util import assert_equal, assert_in
+
+CONTROL = ["getrpcinfo", "help", "logging", "stop", "uptime"]
+
+
+class HelpTest(IopTestFramework):
+    def run_test(self):
+        rpc = self.nodes[0].rpc
+        text = rpc.help()
+        lines = text.split("\n")
+        assert_equal(lines[0], "== Control ==")
+        names = [l.split(" ")[0] for l in lines if l and not l.startswith("==")]
+        assert_equal(names, sorted(names))
+        for m in CONTROL:
+            assert_in(m, names)
+        self.log("help METHOD for each of %d methods" % len(names))
+        for m in names:
+            h = rpc.help(m)
+            assert h.startswith(m), h
+            assert_equal(h.split("\n")[1], "")
+            assert not h.endswith("\n")
+            assert_in(h.split("\n")[0], lines)
+            if m != "help":
+                assert_in("Result:", h)
+        assert_equal(rpc.help("nosuch"), "help: unknown command: nosuch")
+        assert_in("Examples:", rpc.help("uptime"))
+        assert_in("active_commands", rpc.help("getrpcinfo"))
+
+
+if __name__ == "__main__":
+    run(HelpTest)

@@ -1,0 +1,1 @@
+"""Functional test framework for iopd (Python 3 standard library only)."""
