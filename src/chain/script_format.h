@@ -1,0 +1,3 @@
+#ifndef IOP_STUB_SCRIPT_FORMAT_H
+#define IOP_STUB_SCRIPT_FORMAT_H
+#endif
