@@ -368,9 +368,11 @@ static bool checker_has_input(const struct script_checker *c)
     return c && c->tx && c->in_index < c->tx->vin_count;
 }
 
-static bool check_ecdsa_signature(const struct script_checker *c, const struct byte_vec *sig,
-                                  const struct byte_vec *pk, const uint8_t *script_code,
-                                  size_t code_len, enum sig_version sv)
+static bool check_ecdsa_signature(const struct script_checker *c,
+                                  const struct sig_cache_hook *cache,
+                                  const struct byte_vec *sig, const struct byte_vec *pk,
+                                  const uint8_t *script_code, size_t code_len,
+                                  enum sig_version sv)
 {
     if (!checker_has_input(c)) return false;
     if (!pubkey_is_valid_size(pk->data, pk->len)) return false;
@@ -384,13 +386,23 @@ static bool check_ecdsa_signature(const struct script_checker *c, const struct b
         sighash_witness_v0(&h, script_code, code_len, c->tx, c->in_index, hash_type, c->amount,
                            pre);
     }
-    return pubkey_ecdsa_verify(pk->data, pk->len, sig->data, sig->len - 1, h.b);
+    /* Only the curve arithmetic is cached; everything above always runs. */
+    if (cache && cache->lookup(cache->ctx, SIG_CACHE_ECDSA, h.b, pk->data, pk->len, sig->data,
+                               sig->len - 1))
+        return true;
+    if (!pubkey_ecdsa_verify(pk->data, pk->len, sig->data, sig->len - 1, h.b)) return false;
+    if (cache && cache->store_on_success)
+        cache->store(cache->ctx, SIG_CACHE_ECDSA, h.b, pk->data, pk->len, sig->data,
+                     sig->len - 1);
+    return true;
 }
 
 /* BIP340/341 signature check (Core's CheckSchnorrSignature); sets *err on failure. */
-static bool check_schnorr_signature(const struct script_checker *c, const struct byte_vec *sig,
-                                    const uint8_t pubkey[32], enum sig_version sv,
-                                    const struct script_exec_data *ed, enum script_error *err)
+static bool check_schnorr_signature(const struct script_checker *c,
+                                    const struct sig_cache_hook *cache,
+                                    const struct byte_vec *sig, const uint8_t pubkey[32],
+                                    enum sig_version sv, const struct script_exec_data *ed,
+                                    enum script_error *err)
 {
     if (sig->len != 64 && sig->len != 65) return fail(err, SCRIPT_ERR_SCHNORR_SIG_SIZE);
     uint8_t hash_type = SIGHASH_DEFAULT;
@@ -403,8 +415,12 @@ static bool check_schnorr_signature(const struct script_checker *c, const struct
     uint256 h;
     if (!c->pre || !sighash_taproot(&h, c->tx, c->in_index, hash_type, sv, ed, c->pre))
         return fail(err, SCRIPT_ERR_SCHNORR_SIG_HASHTYPE);
+    if (cache && cache->lookup(cache->ctx, SIG_CACHE_SCHNORR, h.b, pubkey, 32, sig->data, 64))
+        return true;
     if (!pubkey_schnorr_verify(pubkey, sig->data, h.b, 32))
         return fail(err, SCRIPT_ERR_SCHNORR_SIG);
+    if (cache && cache->store_on_success)
+        cache->store(cache->ctx, SIG_CACHE_SCHNORR, h.b, pubkey, 32, sig->data, 64);
     return true;
 }
 
@@ -491,7 +507,8 @@ static bool script_code_remove_sig(struct script_code *sc, const struct byte_vec
 
 static bool checksig_pre_tapscript(const struct byte_vec *sig, const struct byte_vec *pk,
                                    const uint8_t *code, size_t code_len, uint32_t flags,
-                                   const struct script_checker *checker, enum sig_version sv,
+                                   const struct script_checker *checker,
+                                   const struct sig_cache_hook *cache, enum sig_version sv,
                                    enum script_error *err, bool *success)
 {
     struct script_code sc = {code, code_len, NULL};
@@ -500,7 +517,7 @@ static bool checksig_pre_tapscript(const struct byte_vec *sig, const struct byte
     if (!check_signature_encoding(sig, flags, err) ||
         !check_pubkey_encoding(pk, flags, sv, err))
         goto out;
-    *success = check_ecdsa_signature(checker, sig, pk, sc.data, sc.len, sv);
+    *success = check_ecdsa_signature(checker, cache, sig, pk, sc.data, sc.len, sv);
     if (!*success && (flags & SCRIPT_VERIFY_NULLFAIL) && sig->len) {
         fail(err, SCRIPT_ERR_NULLFAIL);
         goto out;
@@ -513,7 +530,8 @@ out:
 
 static bool checksig_tapscript(const struct byte_vec *sig, const struct byte_vec *pk,
                                struct script_exec_data *ed, uint32_t flags,
-                               const struct script_checker *checker, enum script_error *err,
+                               const struct script_checker *checker,
+                               const struct sig_cache_hook *cache, enum script_error *err,
                                bool *success)
 {
     /* An empty signature is a failed check that costs no validation weight. */
@@ -526,8 +544,8 @@ static bool checksig_tapscript(const struct byte_vec *sig, const struct byte_vec
     }
     if (pk->len == 0) return fail(err, SCRIPT_ERR_TAPSCRIPT_EMPTY_PUBKEY);
     if (pk->len == 32) {
-        if (*success &&
-            !check_schnorr_signature(checker, sig, pk->data, SIGVERSION_TAPSCRIPT, ed, err))
+        if (*success && !check_schnorr_signature(checker, cache, sig, pk->data,
+                                                 SIGVERSION_TAPSCRIPT, ed, err))
             return false;
     } else if (flags & SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_PUBKEYTYPE) {
         /* Unknown key types succeed for any non-empty signature (future soft forks). */
@@ -569,6 +587,7 @@ struct eval {
     size_t code_begin; /* scriptCode starts here: after the last OP_CODESEPARATOR */
     uint32_t flags;
     const struct script_checker *checker;
+    const struct sig_cache_hook *cache;
     enum sig_version sv;
     struct script_exec_data *ed;
     int op_count;
@@ -628,7 +647,7 @@ static bool op_checkmultisig(struct eval *e, uint8_t op, enum script_error *err)
         if (!check_signature_encoding(sig, e->flags, err) ||
             !check_pubkey_encoding(pk, e->flags, e->sv, err))
             goto out;
-        if (check_ecdsa_signature(e->checker, sig, pk, sc.data, sc.len, e->sv)) {
+        if (check_ecdsa_signature(e->checker, e->cache, sig, pk, sc.data, sc.len, e->sv)) {
             isig++;
             sigs--;
         }
@@ -685,8 +704,8 @@ static bool op_checksig(struct eval *e, uint8_t op, enum script_error *err)
         NEED(3);
         int64_t num;
         NUM(2, &num);
-        if (!checksig_tapscript(top(st, 3), top(st, 1), e->ed, e->flags, e->checker, err,
-                                &success))
+        if (!checksig_tapscript(top(st, 3), top(st, 1), e->ed, e->flags, e->checker, e->cache,
+                                err, &success))
             return false;
         stack_pop(st);
         stack_pop(st);
@@ -698,11 +717,11 @@ static bool op_checksig(struct eval *e, uint8_t op, enum script_error *err)
     NEED(2);
     const struct byte_vec *sig = top(st, 2), *pk = top(st, 1);
     if (e->sv == SIGVERSION_TAPSCRIPT) {
-        if (!checksig_tapscript(sig, pk, e->ed, e->flags, e->checker, err, &success))
+        if (!checksig_tapscript(sig, pk, e->ed, e->flags, e->checker, e->cache, err, &success))
             return false;
     } else if (!checksig_pre_tapscript(sig, pk, e->script + e->code_begin,
-                                       e->len - e->code_begin, e->flags, e->checker, e->sv, err,
-                                       &success)) {
+                                       e->len - e->code_begin, e->flags, e->checker, e->cache,
+                                       e->sv, err, &success)) {
         return false;
     }
     stack_pop(st);
@@ -1083,9 +1102,10 @@ static bool eval_op(struct eval *e, uint8_t op, size_t pc, uint32_t opcode_pos,
     }
 }
 
-bool script_eval(struct script_stack *stack, const uint8_t *script, size_t len, uint32_t flags,
-                 const struct script_checker *checker, enum sig_version sigversion,
-                 struct script_exec_data *execdata, enum script_error *err)
+static bool eval_script(struct script_stack *stack, const uint8_t *script, size_t len,
+                        uint32_t flags, const struct script_checker *checker,
+                        const struct sig_cache_hook *cache, enum sig_version sigversion,
+                        struct script_exec_data *execdata, enum script_error *err)
 {
     struct script_exec_data local;
     if (!execdata) {
@@ -1104,6 +1124,7 @@ bool script_eval(struct script_stack *stack, const uint8_t *script, size_t len, 
         .code_begin = 0,
         .flags = flags,
         .checker = checker,
+        .cache = cache,
         .sv = sigversion,
         .ed = execdata,
         .op_count = 0,
@@ -1173,12 +1194,20 @@ out:
     return ok;
 }
 
+bool script_eval(struct script_stack *stack, const uint8_t *script, size_t len, uint32_t flags,
+                 const struct script_checker *checker, enum sig_version sigversion,
+                 struct script_exec_data *execdata, enum script_error *err)
+{
+    return eval_script(stack, script, len, flags, checker, NULL, sigversion, execdata, err);
+}
+
 /* ---- Witness programs ---- */
 
 /* Runs a witness script on a copy of the given items (Core's ExecuteWitnessScript). */
 static bool execute_witness_script(const struct byte_vec *items, size_t count,
                                    const uint8_t *script, size_t len, uint32_t flags,
                                    enum sig_version sv, const struct script_checker *checker,
+                                   const struct sig_cache_hook *cache,
                                    struct script_exec_data *ed, enum script_error *err)
 {
     if (sv == SIGVERSION_TAPSCRIPT) {
@@ -1210,7 +1239,7 @@ static bool execute_witness_script(const struct byte_vec *items, size_t count,
             goto out;
         }
     }
-    if (!script_eval(&st, script, len, flags, checker, sv, ed, err)) goto out;
+    if (!eval_script(&st, script, len, flags, checker, cache, sv, ed, err)) goto out;
     /* Witness scripts must leave exactly one true element (implicit CLEANSTACK). */
     if (st.count != 1) {
         fail(err, SCRIPT_ERR_CLEANSTACK);
@@ -1267,7 +1296,7 @@ static bool verify_taproot_commitment(const uint8_t *control, size_t control_len
 
 static bool verify_taproot(const struct byte_vec *witness, size_t count, const uint8_t *program,
                            uint32_t flags, const struct script_checker *checker,
-                           enum script_error *err)
+                           const struct sig_cache_hook *cache, enum script_error *err)
 {
     struct script_exec_data ed;
     memset(&ed, 0, sizeof(ed));
@@ -1293,8 +1322,8 @@ static bool verify_taproot(const struct byte_vec *witness, size_t count, const u
 
     if (n == 1) {
         /* Key path: the one element is a signature for the output key itself. */
-        if (!check_schnorr_signature(checker, &witness[0], program, SIGVERSION_TAPROOT, &ed,
-                                     err))
+        if (!check_schnorr_signature(checker, cache, &witness[0], program, SIGVERSION_TAPROOT,
+                                     &ed, err))
             return false;
         return succeed(err);
     }
@@ -1316,7 +1345,7 @@ static bool verify_taproot(const struct byte_vec *witness, size_t count, const u
             (int64_t)witness_serialized_size(witness, count) + VALIDATION_WEIGHT_OFFSET;
         ed.validation_weight_left_init = true;
         return execute_witness_script(witness, n - 2, vdata(script), script->len, flags,
-                                      SIGVERSION_TAPSCRIPT, checker, &ed, err);
+                                      SIGVERSION_TAPSCRIPT, checker, cache, &ed, err);
     }
     /* Unknown leaf versions succeed (future soft forks). */
     if (flags & SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_TAPROOT_VERSION)
@@ -1326,7 +1355,8 @@ static bool verify_taproot(const struct byte_vec *witness, size_t count, const u
 
 static bool verify_witness_program(const struct byte_vec *witness, size_t count, int version,
                                    const uint8_t *program, size_t program_len, uint32_t flags,
-                                   const struct script_checker *checker, bool is_p2sh,
+                                   const struct script_checker *checker,
+                                   const struct sig_cache_hook *cache, bool is_p2sh,
                                    enum script_error *err)
 {
     struct script_exec_data ed;
@@ -1341,7 +1371,7 @@ static bool verify_witness_program(const struct byte_vec *witness, size_t count,
             if (memcmp(h, program, 32) != 0)
                 return fail(err, SCRIPT_ERR_WITNESS_PROGRAM_MISMATCH);
             return execute_witness_script(witness, count - 1, vdata(script), script->len, flags,
-                                          SIGVERSION_WITNESS_V0, checker, &ed, err);
+                                          SIGVERSION_WITNESS_V0, checker, cache, &ed, err);
         }
         if (program_len == WITNESS_V0_KEYHASH_SIZE) {
             /* P2WPKH: signature and key run through the implied P2PKH script. */
@@ -1351,13 +1381,13 @@ static bool verify_witness_program(const struct byte_vec *witness, size_t count,
             s[23] = OP_EQUALVERIFY;
             s[24] = OP_CHECKSIG;
             return execute_witness_script(witness, count, s, sizeof(s), flags,
-                                          SIGVERSION_WITNESS_V0, checker, &ed, err);
+                                          SIGVERSION_WITNESS_V0, checker, cache, &ed, err);
         }
         return fail(err, SCRIPT_ERR_WITNESS_PROGRAM_WRONG_LENGTH);
     }
     if (version == 1 && program_len == WITNESS_V1_TAPROOT_SIZE && !is_p2sh) {
         if (!(flags & SCRIPT_VERIFY_TAPROOT)) return succeed(err);
-        return verify_taproot(witness, count, program, flags, checker, err);
+        return verify_taproot(witness, count, program, flags, checker, cache, err);
     }
     /* Other versions, lengths and P2SH-wrapped v1 are anyone-can-spend for now. */
     if (flags & SCRIPT_VERIFY_DISCOURAGE_UPGRADABLE_WITNESS_PROGRAM)
@@ -1367,10 +1397,11 @@ static bool verify_witness_program(const struct byte_vec *witness, size_t count,
 
 /* ---- VerifyScript ---- */
 
-bool script_verify(const uint8_t *script_sig, size_t script_sig_len,
-                   const uint8_t *script_pubkey, size_t script_pubkey_len,
-                   const struct byte_vec *witness, size_t witness_count, uint32_t flags,
-                   const struct script_checker *checker, enum script_error *err)
+bool script_verify_cached(const uint8_t *script_sig, size_t script_sig_len,
+                          const uint8_t *script_pubkey, size_t script_pubkey_len,
+                          const struct byte_vec *witness, size_t witness_count, uint32_t flags,
+                          const struct script_checker *checker,
+                          const struct sig_cache_hook *cache, enum script_error *err)
 {
     if (!witness) witness_count = 0;
     if ((flags & SCRIPT_VERIFY_SIGPUSHONLY) && !script_is_push_only(script_sig, script_sig_len))
@@ -1387,15 +1418,15 @@ bool script_verify(const uint8_t *script_sig, size_t script_sig_len,
     size_t program_len;
 
     /* scriptSig and scriptPubKey run one after the other on the same stack. */
-    if (!script_eval(&stack, script_sig, script_sig_len, flags, checker, SIGVERSION_BASE, NULL,
-                     &e))
+    if (!eval_script(&stack, script_sig, script_sig_len, flags, checker, cache, SIGVERSION_BASE,
+                     NULL, &e))
         goto out;
     if ((flags & SCRIPT_VERIFY_P2SH) && !stack_copy(&copy, &stack)) {
         e = SCRIPT_ERR_UNKNOWN_ERROR;
         goto out;
     }
-    if (!script_eval(&stack, script_pubkey, script_pubkey_len, flags, checker, SIGVERSION_BASE,
-                     NULL, &e))
+    if (!eval_script(&stack, script_pubkey, script_pubkey_len, flags, checker, cache,
+                     SIGVERSION_BASE, NULL, &e))
         goto out;
     if (stack.count == 0 || !cast_to_bool(top(&stack, 1))) {
         e = SCRIPT_ERR_EVAL_FALSE;
@@ -1412,7 +1443,7 @@ bool script_verify(const uint8_t *script_sig, size_t script_sig_len,
             goto out;
         }
         if (!verify_witness_program(witness, witness_count, version, program, program_len,
-                                    flags, checker, false, &e))
+                                    flags, checker, cache, false, &e))
             goto out;
         stack_truncate(&stack, 1); /* the result stands in for CLEANSTACK */
     }
@@ -1431,8 +1462,8 @@ bool script_verify(const uint8_t *script_sig, size_t script_sig_len,
             goto out;
         }
         redeem = stack.items[--stack.count]; /* now owned here */
-        if (!script_eval(&stack, redeem.data, redeem.len, flags, checker, SIGVERSION_BASE, NULL,
-                         &e))
+        if (!eval_script(&stack, redeem.data, redeem.len, flags, checker, cache,
+                         SIGVERSION_BASE, NULL, &e))
             goto out;
         if (stack.count == 0 || !cast_to_bool(top(&stack, 1))) {
             e = SCRIPT_ERR_EVAL_FALSE;
@@ -1449,7 +1480,7 @@ bool script_verify(const uint8_t *script_sig, size_t script_sig_len,
                 goto out;
             }
             if (!verify_witness_program(witness, witness_count, version, program, program_len,
-                                        flags, checker, true, &e))
+                                        flags, checker, cache, true, &e))
                 goto out;
             stack_truncate(&stack, 1);
         }
@@ -1485,6 +1516,15 @@ static unsigned witness_sigops(int version, size_t program_len, const struct byt
             return script_sigop_count(vdata(&witness[count - 1]), witness[count - 1].len, true);
     }
     return 0;
+}
+
+bool script_verify(const uint8_t *script_sig, size_t script_sig_len,
+                   const uint8_t *script_pubkey, size_t script_pubkey_len,
+                   const struct byte_vec *witness, size_t witness_count, uint32_t flags,
+                   const struct script_checker *checker, enum script_error *err)
+{
+    return script_verify_cached(script_sig, script_sig_len, script_pubkey, script_pubkey_len,
+                                witness, witness_count, flags, checker, NULL, err);
 }
 
 unsigned script_witness_sigop_count(const uint8_t *script_sig, size_t script_sig_len,

@@ -222,6 +222,33 @@ struct script_checker {
     const struct sighash_precomputed *pre;  /* needed for Taproot; optional otherwise */
 };
 
+/* An optional cache of signatures already verified (src/chain/sigcache.h provides one;
+ * this library only sees the function pointers). The interpreter consults it around the
+ * final cryptographic check only, after every encoding rule has run, so a cache can make
+ * checks faster but can never change which spends are valid: lookup must answer true
+ * only for a (kind, sighash, key, signature) that did verify before. Both functions may
+ * be called from several threads at once.
+ *
+ * ECDSA entries: pubkey as serialized (33 or 65 bytes), sig in DER without the hash
+ * type byte. Schnorr entries: the 32-byte x-only key and the 64-byte signature (the hash
+ * type, if any, is committed to by the sighash). */
+enum sig_cache_kind {
+    SIG_CACHE_ECDSA = 0,
+    SIG_CACHE_SCHNORR = 1,
+};
+struct sig_cache_hook {
+    bool (*lookup)(void *ctx, enum sig_cache_kind kind, const uint8_t sighash[32],
+                   const uint8_t *pubkey, size_t pubkey_len, const uint8_t *sig,
+                   size_t sig_len);
+    /* Called after a successful verification when store_on_success (mempool entry);
+     * block validation leaves it false. May be NULL when store_on_success is false. */
+    void (*store)(void *ctx, enum sig_cache_kind kind, const uint8_t sighash[32],
+                  const uint8_t *pubkey, size_t pubkey_len, const uint8_t *sig,
+                  size_t sig_len);
+    void *ctx;
+    bool store_on_success;
+};
+
 /* Data gathered while executing a Taproot spend (BIP341/342). */
 struct script_exec_data {
     bool tapleaf_hash_init;
@@ -261,6 +288,15 @@ __attribute__((warn_unused_result)) bool script_verify(
     const uint8_t *script_sig, size_t script_sig_len, const uint8_t *script_pubkey,
     size_t script_pubkey_len, const struct byte_vec *witness, size_t witness_count,
     uint32_t flags, const struct script_checker *checker, enum script_error *err);
+
+/* script_verify consulting a signature cache; cache NULL is exactly script_verify. The
+ * hook is separate from struct script_checker so that the positional initializers of
+ * existing callers stay complete under -Wmissing-field-initializers. */
+__attribute__((warn_unused_result)) bool script_verify_cached(
+    const uint8_t *script_sig, size_t script_sig_len, const uint8_t *script_pubkey,
+    size_t script_pubkey_len, const struct byte_vec *witness, size_t witness_count,
+    uint32_t flags, const struct script_checker *checker, const struct sig_cache_hook *cache,
+    enum script_error *err);
 
 /* Witness sigops of one input (BIP141), for block sigop cost. */
 unsigned script_witness_sigop_count(const uint8_t *script_sig, size_t script_sig_len,
