@@ -1,0 +1,11 @@
+/* The chain RPC methods (Bitcoin Core's names, parameters, results and errors). */
+#ifndef IOP_CHAIN_CHAIN_RPC_H
+#define IOP_CHAIN_CHAIN_RPC_H
+
+#include "chain/node_context.h"
+#include "util/rpc_method.h"
+
+/* The method table; node is the handlers' context and must outlive the table. */
+struct rpc_table chain_rpc_table(struct node_context *node);
+
+#endif
