@@ -30,6 +30,7 @@
 #include "util/args.h"
 #include "util/fs.h"
 #include "util/rpc_method.h"
+#include "util/json_write.h"
 #include "util/timeutil.h"
 
 static const struct arg_def cli_options[] = {
@@ -341,7 +342,7 @@ static bool credentials(const struct conn *c, char *b64, size_t len)
  * (*exit_code set). Retries with -rpcwait while the server is down or warming up. */
 static json_t *call_rpc(const struct conn *c, json_t *request, int *exit_code)
 {
-    char *body = json_dumps(request, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *body = json_write(request, 0);
     int64_t deadline = c->wait_timeout > 0 ? time_mono_micros() + c->wait_timeout * 1000000 : 0;
     json_t *reply = NULL;
     *exit_code = 1;
@@ -443,7 +444,7 @@ static int print_reply(json_t *reply)
     if (json_is_string(res)) {
         printf("%s\n", json_string_value(res));
     } else {
-        char *t = json_dumps(res, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+        char *t = json_write(res, 2);
         printf("%s\n", t ? t : "");
         free(t);
     }
@@ -503,7 +504,7 @@ static int getinfo(const struct conn *c, bool as_json)
     if (bc && json_object_get(bc, "warnings"))
         json_object_set(out, "warnings", json_object_get(bc, "warnings"));
     if (as_json) {
-        char *t = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        char *t = json_write(out, 2);
         printf("%s\n", t ? t : "{}");
         free(t);
     } else if (json_object_size(out) == 0) {
@@ -527,7 +528,7 @@ static int getinfo(const struct conn *c, bool as_json)
             json_t *v = json_object_get(out, labels[k].key);
             if (!v) continue;
             char *t = json_is_string(v) ? strdup(json_string_value(v))
-                                        : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+                                        : json_write(v, 0);
             printf("%s: %s\n", labels[k].label, t ? t : "");
             free(t);
         }

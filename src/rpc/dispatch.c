@@ -7,6 +7,7 @@
  * into an HTTP error: 400 for an invalid request, 404 for an unknown method, 500 for the
  * rest. Batches always get 200 with one reply per non-notification element. */
 #include "rpc/dispatch.h"
+#include "util/json_write.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -217,7 +218,7 @@ static int http_status_for(int code)
 static void set_body(struct rpc_reply *out, int status, json_t *reply)
 {
     out->http_status = status;
-    char *text = json_dumps(reply, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    char *text = json_write(reply, 0); /* amounts as Core writes them */
     json_decref(reply);
     if (!text) {
         out->http_status = 500;

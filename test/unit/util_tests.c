@@ -16,6 +16,7 @@
 #include "util/args.h"
 #include "util/fs.h"
 #include "util/hex.h"
+#include "util/json_write.h"
 #include "util/log.h"
 #include "util/random.h"
 #include "util/timeutil.h"
@@ -462,6 +463,42 @@ static void test_time(void **state)
     assert_true(time_now_micros() / 1000000 >= now);
 }
 
+static void expect_json(json_t *v, int indent, const char *want)
+{
+    char *got = json_write(v, indent);
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    free(got);
+    json_decref(v);
+}
+
+/* Amounts must read back as the decimal Core prints, not jansson's %.17g digits. */
+static void test_json_write(void **state)
+{
+    (void)state;
+    expect_json(json_real(0.00012345), 0, "0.00012345");
+    expect_json(json_real(50.0), 0, "50.00000000");
+    expect_json(json_real(21000000.0), 0, "21000000.00000000");
+    expect_json(json_real(20999999.97690000), 0, "20999999.97690000");
+    expect_json(json_real(-0.5), 0, "-0.50000000");
+    expect_json(json_real(0.00000001), 0, "0.00000001");
+    expect_json(json_real(0.0), 0, "0.00000000");
+    /* Not a whole number of satoshis: shortest text that reads back exactly. */
+    expect_json(json_real(4.656542373906925e-10), 0, "4.656542373906925e-10");
+    expect_json(json_real(0.123456789), 0, "0.123456789");
+    expect_json(json_real(1e300), 0, "1e+300");
+    expect_json(json_integer(-42), 0, "-42");
+    /* Strings are escaped; order of keys is insertion order. */
+    json_t *o = json_object();
+    json_object_set_new(o, "z", json_string("a\"b\\c\n\x01"));
+    json_object_set_new(o, "a", json_array());
+    json_object_set_new(o, "m", json_null());
+    expect_json(o, 0, "{\"z\":\"a\\\"b\\\\c\\n\\u0001\",\"a\":[],\"m\":null}");
+    json_t *p = json_pack("{s:[i,b],s:{}}", "k", 1, 1, "e");
+    expect_json(p, 2, "{\n  \"k\": [\n    1,\n    true\n  ],\n  \"e\": {}\n}");
+    expect_json(json_string("plain"), 0, "\"plain\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_fs),
         cmocka_unit_test(test_log),
         cmocka_unit_test(test_time),
+        cmocka_unit_test(test_json_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
