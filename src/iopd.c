@@ -2,13 +2,19 @@
  *
  * Start-up reads the options and iop.conf, picks the chain and its data directory,
  * takes the directory's lock, opens the log, writes the pid file and starts the JSON-RPC
- * server with the method tables of the modules built so far. The main thread then
+ * server with the method tables of the modules built so far (answering -28 while the
+ * chainstate and mempool open). A background thread then imports -reindex/-loadblock
+ * blocks and mempool.dat, as Core's ThreadImport. The main thread then
  * sleeps on a self-pipe: signal handlers and the "stop" method write one byte to it,
  * which is the only async-signal-safe way to wake it. Shutdown undoes start-up in
- * reverse order and removes the cookie and pid files. */
+ * reverse order (RPC, import thread, mempool.dat, chainstate flush) and removes the
+ * cookie and pid files. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,7 +23,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "chain/chain_rpc.h"
 #include "chain/chainparams.h"
+#include "chain/mempool.h"
+#include "chain/mempool_rpc.h"
+#include "chain/mining_rpc.h"
+#include "chain/node_context.h"
+#include "chain/validation.h"
+#include "chain/rawtx_rpc.h"
 #include "iop-config.h"
 #include "rpc/auth.h"
 #include "rpc/control_rpc.h"
@@ -26,6 +39,7 @@
 #include "util/args.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/random.h"
 #include "util/timeutil.h"
 
 static const struct arg_def iopd_options[] = {
@@ -104,6 +118,27 @@ static const struct arg_def iopd_options[] = {
     {"rpcservertimeout", ARG_INT, 0, "=<n>", "Timeout during HTTP requests (default: 30)"},
     {"rpcallowloopback", ARG_BOOL, ARG_HIDDEN, "",
      "Always allow loopback clients (default: 1; tests turn it off to exercise -rpcallowip)"},
+    {"dbcache", ARG_INT, 0, "=<n>",
+     "Maximum database cache size <n> MiB (minimum 4, default: 450). In addition, unused "
+     "mempool memory is shared for this cache"},
+    {"par", ARG_INT, 0, "=<n>",
+     "Set the number of script verification threads (0 = auto, up to 15, <0 = leave that "
+     "many cores free, default: 0)"},
+    {"reindex", ARG_BOOL, 0, "",
+     "If enabled, wipe chain state and block index, and rebuild them from blk*.dat files "
+     "on disk."},
+    {"loadblock", ARG_LIST, 0, "=<file>", "Imports blocks from external file on startup"},
+    {"blocknotify", ARG_STRING, 0, "=<cmd>",
+     "Execute command when the best block changes (%s in cmd is replaced by block hash)"},
+    {"maxmempool", ARG_INT, 0, "=<n>",
+     "Keep the transaction memory pool below <n> megabytes (default: 300)"},
+    {"mempoolexpiry", ARG_INT, 0, "=<n>",
+     "Do not keep transactions in the mempool longer than <n> hours (default: 336)"},
+    {"persistmempool", ARG_BOOL, 0, "",
+     "Whether to save the mempool on shutdown and load on restart (default: 1)"},
+    {"testactivationheight", ARG_LIST, ARG_HIDDEN, "=name@height",
+     "Set the activation height of 'name' (bip34, dersig, cltv, csv, segwit, taproot). "
+     "(regtest-only)"},
     {"mocktime", ARG_INT, ARG_HIDDEN, "=<n>",
      "Replace actual time with <n> seconds since epoch (default: 0)"},
 };
@@ -215,7 +250,31 @@ struct node {
     struct rpc_auth *auth;
     struct rpc_server *server;
     struct control_ctx control;
+    struct rawtx_rpc_ctx rawtx;
     struct rpc_subnet *allow;
+    /* The chain (see node_context.h): created before the RPC tables that point at it. */
+    struct node_context ctx;
+    bool ctx_ready;
+    struct chainstate *cs;
+    struct mempool *mempool;
+    bool persist_mempool;
+    char mempool_path[PATH_MAX];
+    const char *blocknotify;
+    /* Transactions of blocks disconnected since the last tip update, newest block first
+     * (each block's in block order), re-added to the mempool after the reorg. */
+    struct disconnected_block *disconnected;
+    size_t ndisconnected, disconnected_cap;
+    pthread_t import_thread;
+    bool import_started;
+    /* Running -blocknotify commands, waited for at shutdown. */
+    pthread_mutex_t notify_lock;
+    pthread_cond_t notify_done;
+    int notify_running;
+};
+
+struct disconnected_block {
+    struct tx *txs;
+    size_t count;
 };
 
 static int setup_logging(struct node *n, bool daemon)
@@ -352,7 +411,21 @@ static int setup_rpc(struct node *n, const struct chain_params *params)
         free(bind);
         return init_error("out of memory");
     }
-    /* Tables of later modules (chain, wallet, ...) are added here. */
+    n->rawtx = (struct rawtx_rpc_ctx){params};
+    struct rpc_table rawtx = rawtx_rpc_table(&n->rawtx);
+    if (!rpc_dispatcher_add_table(n->dispatcher, &rawtx)) {
+        free(bind);
+        return init_error("out of memory");
+    }
+    struct rpc_table chain_tables[] = {chain_rpc_table(&n->ctx), mining_rpc_table(&n->ctx),
+                                       mempool_rpc_table(&n->ctx)};
+    for (size_t i = 0; i < sizeof chain_tables / sizeof chain_tables[0]; i++) {
+        if (!rpc_dispatcher_add_table(n->dispatcher, &chain_tables[i])) {
+            free(bind);
+            return init_error("out of memory");
+        }
+    }
+    /* Tables of later modules (wallet, ...) are added here. */
     rpc_dispatcher_set_warmup(n->dispatcher, true, "Loading...");
     n->server = rpc_server_start(n->dispatcher, n->auth, &cfg, err, sizeof err);
     free(bind);
@@ -360,10 +433,367 @@ static int setup_rpc(struct node *n, const struct chain_params *params)
     return 0;
 }
 
+/* ---- The chain ---- */
+
+static struct mempool_chain_tip mempool_tip(struct node *n)
+{
+    const struct block_index *tip = chainstate_tip(n->cs);
+    struct mempool_chain_tip t = {
+        .height = tip ? tip->height : -1,
+        .median_time_past = tip ? block_index_median_time_past(tip) : 0,
+        .tip = tip,
+        .now = time_now(),
+    };
+    return t;
+}
+
+static void free_disconnected(struct node *n)
+{
+    for (size_t i = 0; i < n->ndisconnected; i++) {
+        for (size_t j = 0; j < n->disconnected[i].count; j++)
+            tx_clear(&n->disconnected[i].txs[j]);
+        free(n->disconnected[i].txs);
+    }
+    n->ndisconnected = 0;
+}
+
+/* Chain listeners: called by the chainstate with ctx.lock held. */
+static void on_block_connected(void *vn, const struct block *b, const struct block_index *idx)
+{
+    struct node *n = vn;
+    if (n->mempool) mempool_remove_for_block(n->mempool, b, idx->height, time_now());
+}
+
+static void on_block_disconnected(void *vn, const struct block *b,
+                                  const struct block_index *idx)
+{
+    struct node *n = vn;
+    (void)idx;
+    if (!n->mempool || b->tx_count < 2) return;
+    if (n->ndisconnected == n->disconnected_cap) {
+        size_t nc = n->disconnected_cap ? n->disconnected_cap * 2 : 8;
+        void *p = realloc(n->disconnected, nc * sizeof *n->disconnected);
+        if (!p) return; /* out of memory: those transactions are not re-added */
+        n->disconnected = p;
+        n->disconnected_cap = nc;
+    }
+    struct disconnected_block *d = &n->disconnected[n->ndisconnected];
+    d->txs = calloc(b->tx_count - 1, sizeof *d->txs);
+    d->count = 0;
+    if (!d->txs) return;
+    for (size_t i = 1; i < b->tx_count; i++) {
+        tx_init(&d->txs[d->count]);
+        if (tx_copy(&d->txs[d->count], &b->txs[i])) d->count++;
+    }
+    n->ndisconnected++;
+}
+
+static void *run_blocknotify(void *arg)
+{
+    struct node *n = *(struct node **)arg;
+    char *cmd = (char *)arg + sizeof(struct node *);
+    int rc = system(cmd);
+    if (rc != 0) log_info("runCommand error: system(%s) returned %d", cmd, rc);
+    free(arg);
+    pthread_mutex_lock(&n->notify_lock);
+    n->notify_running--;
+    pthread_cond_broadcast(&n->notify_done);
+    pthread_mutex_unlock(&n->notify_lock);
+    return NULL;
+}
+
+/* Core's -blocknotify: every %s becomes the hash; the command runs in /bin/sh on its own
+ * thread so a slow command never holds up validation. */
+static void blocknotify(struct node *n, const struct block_index *tip)
+{
+    char hex[65];
+    uint256_to_hex(hex, &tip->hash);
+    size_t len = strlen(n->blocknotify), cap = len + 1;
+    for (const char *p = n->blocknotify; (p = strstr(p, "%s")) != NULL; p += 2) cap += 62;
+    char *arg = malloc(sizeof(struct node *) + cap);
+    if (!arg) return;
+    memcpy(arg, &n, sizeof n);
+    char *out = arg + sizeof n;
+    for (const char *p = n->blocknotify; *p;) {
+        if (p[0] == '%' && p[1] == 's') {
+            memcpy(out, hex, 64);
+            out += 64;
+            p += 2;
+        } else {
+            *out++ = *p++;
+        }
+    }
+    *out = '\0';
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t t;
+    pthread_mutex_lock(&n->notify_lock);
+    n->notify_running++;
+    pthread_mutex_unlock(&n->notify_lock);
+    if (pthread_create(&t, &attr, run_blocknotify, arg) != 0) {
+        free(arg);
+        pthread_mutex_lock(&n->notify_lock);
+        n->notify_running--;
+        pthread_mutex_unlock(&n->notify_lock);
+    }
+    pthread_attr_destroy(&attr);
+}
+
+static void on_tip_updated(void *vn, const struct block_index *tip)
+{
+    struct node *n = vn;
+    if (n->ndisconnected && n->mempool) {
+        /* Oldest disconnected block first, so parents come before children. */
+        size_t total = 0;
+        for (size_t i = 0; i < n->ndisconnected; i++) total += n->disconnected[i].count;
+        struct tx *all = total ? malloc(total * sizeof *all) : NULL;
+        if (all) {
+            size_t k = 0;
+            for (size_t i = n->ndisconnected; i-- > 0;)
+                for (size_t j = 0; j < n->disconnected[i].count; j++)
+                    all[k++] = n->disconnected[i].txs[j];
+            struct mempool_chain_tip t = mempool_tip(n);
+            size_t added =
+                mempool_readd_disconnected(n->mempool, all, total, &t, chainstate_coins(n->cs));
+            log_debug(LOG_MEMPOOL, "Re-added %zu of %zu transactions of disconnected blocks",
+                      added, total);
+            free(all);
+        }
+    }
+    free_disconnected(n);
+    pthread_cond_broadcast(&n->ctx.tip_changed);
+    if (n->blocknotify && tip && !node_is_initial_block_download(&n->ctx)) blocknotify(n, tip);
+}
+
+struct import_progress {
+    struct node *n;
+    const char *what;
+    int64_t last_log; /* monotonic µs */
+    int32_t height;
+    uint64_t blocks;
+    double rate;
+};
+
+#define IMPORT_LOG_INTERVAL_US (5 * 1000000LL)
+
+/* Called about once a second by the import with ctx.lock held: logs now and then, and
+ * lets waiting RPC calls take the lock between blocks (the chainstate is consistent
+ * here), so a long import never stalls the RPC server for more than a moment. */
+static void import_progress(void *vp, int32_t height, uint64_t blocks, double rate)
+{
+    struct import_progress *p = vp;
+    p->height = height;
+    p->blocks = blocks;
+    p->rate = rate;
+    int64_t now = time_mono_micros();
+    if (now - p->last_log >= IMPORT_LOG_INTERVAL_US) {
+        p->last_log = now;
+        log_info("Imported %" PRIu64 " blocks, height %d, %.0f blocks/s", blocks, (int)height,
+                 rate);
+    }
+    pthread_mutex_unlock(&p->n->ctx.lock);
+    sched_yield();
+    pthread_mutex_lock(&p->n->ctx.lock);
+}
+
+static void import_done(struct import_progress *p, bool ok, const char *err)
+{
+    if (ok)
+        log_info("Imported %" PRIu64 " blocks from %s, height %d, %.0f blocks/s (done)",
+                 p->blocks, p->what, (int)p->height, p->rate);
+    else
+        log_info("Error importing %s: %s", p->what, err);
+}
+
+/* Core's ThreadImport: finishes a reindex, imports the -loadblock files, then loads
+ * mempool.dat. Holds ctx.lock while working (yielding it in import_progress). */
+static void *import_thread(void *vn)
+{
+    struct node *n = vn;
+    struct node_context *c = &n->ctx;
+    char err[512];
+    pthread_mutex_lock(&c->lock);
+    if (chainstate_reindex_pending(n->cs)) {
+        struct import_progress p = {n, "the block files (reindex)", time_mono_micros(), 0, 0,
+                                    0};
+        log_info("Reindexing block files...");
+        bool ok = chainstate_reindex(n->cs, import_progress, &p, err, sizeof err);
+        import_done(&p, ok, err);
+        if (!ok) {
+            pthread_mutex_unlock(&c->lock);
+            log_info("Error: reindex failed, shutting down");
+            request_shutdown();
+            return NULL;
+        }
+    }
+    const char **files;
+    size_t nfiles = args_get_list(n->args, "loadblock", &files);
+    for (size_t i = 0; i < nfiles && !c->shutdown_requested; i++) {
+        struct import_progress p = {n, files[i], time_mono_micros(), 0, 0, 0};
+        log_info("Importing blocks file %s...", files[i]);
+        bool ok = chainstate_load_external_file(n->cs, files[i], import_progress, &p, err,
+                                                sizeof err);
+        import_done(&p, ok, err);
+    }
+    free(files);
+    c->importing = false;
+    if (n->mempool && n->persist_mempool && !c->shutdown_requested) {
+        struct mempool_chain_tip t = mempool_tip(n);
+        struct mempool_load_stats st;
+        char *e = NULL;
+        if (!mempool_load_accept(n->mempool, n->mempool_path, &t, chainstate_coins(n->cs), &st,
+                                 &e))
+            log_info("Failed to load mempool from %s: %s", n->mempool_path, e ? e : "?");
+        else
+            log_info("Imported mempool transactions from disk: %" PRIu64 " succeeded, %" PRIu64
+                     " failed, %" PRIu64 " expired%s%s",
+                     st.accepted, st.failed - st.expired, st.expired, e ? "; " : "",
+                     e ? e : "");
+        free(e);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+static void set_warmup(struct node *n, const char *status)
+{
+    if (n->dispatcher) rpc_dispatcher_set_warmup(n->dispatcher, status != NULL, status);
+    if (status) log_info("init message: %s", status);
+}
+
+/* Opens the chainstate and the mempool while RPC answers -28, checks the last blocks and
+ * starts the import thread. */
+static int setup_chain(struct node *n)
+{
+    struct args *a = n->args;
+    struct node_context *c = &n->ctx;
+    char err[1024];
+    int64_t dbcache = args_get_int(a, "dbcache", DEFAULT_DB_CACHE_MIB);
+    if (dbcache < MIN_DB_CACHE_MIB) dbcache = MIN_DB_CACHE_MIB;
+    const char **acts;
+    size_t nacts = args_get_list(a, "testactivationheight", &acts);
+    struct chainstate_options opt = {
+        .params = c->params,
+        .test_activation = acts,
+        .test_activation_count = nacts,
+        .datadir = n->chaindir,
+        .dbcache_mib = (size_t)dbcache,
+        .par = (int)args_get_int(a, "par", 0),
+        .reindex = args_get_bool(a, "reindex", false),
+    };
+    set_warmup(n, "Loading block index...");
+    struct chainstate *cs = chainstate_open(&opt, err, sizeof err);
+    free(acts);
+    if (!cs) return init_error("%s", err);
+    n->cs = cs;
+    struct chainstate_callbacks cb = {on_block_connected, on_block_disconnected, on_tip_updated,
+                                      n};
+    if (!chainstate_subscribe(cs, &cb)) return init_error("cannot subscribe to the chain");
+
+    set_warmup(n, "Verifying blocks...");
+    if (!chain_verify_blocks(cs, 3, 6, err, sizeof err))
+        return init_error("Corrupted block database detected: %s", err);
+
+    struct policy_params pol;
+    policy_params_default(&pol);
+    int64_t maxmempool = args_get_int(a, "maxmempool", pol.max_mempool_mb);
+    int64_t expiry = args_get_int(a, "mempoolexpiry", pol.mempool_expiry_hours);
+    if (maxmempool < 5 || maxmempool > UINT32_MAX)
+        return init_error("-maxmempool must be at least 5 MB");
+    if (expiry < 0 || expiry > UINT32_MAX) return init_error("Invalid -mempoolexpiry");
+    pol.max_mempool_mb = (uint32_t)maxmempool;
+    pol.mempool_expiry_hours = (uint32_t)expiry;
+    uint64_t keys[2];
+    if (!random_bytes(keys, sizeof keys)) return init_error("getrandom failed");
+    n->mempool = mempool_new(&pol, keys[0], keys[1]);
+    if (!n->mempool) return init_error("out of memory");
+    n->persist_mempool = args_get_bool(a, "persistmempool", true);
+    if (!fs_join(n->mempool_path, sizeof n->mempool_path, n->chaindir, "mempool.dat"))
+        return init_error("mempool path too long");
+    const char *bn = args_get(a, "blocknotify");
+    n->blocknotify = bn && *bn && !args_is_negated(a, "blocknotify") ? bn : NULL;
+
+    pthread_mutex_lock(&c->lock);
+    c->params = chainstate_params(cs);
+    c->policy = pol;
+    c->chainstate = cs;
+    c->mempool = n->mempool;
+    c->importing = true;
+    const struct block_index *tip = chainstate_tip(cs);
+    if (tip) {
+        char hex[65];
+        uint256_to_hex(hex, &tip->hash);
+        log_info("Loaded best chain: hashBestChain=%s height=%d", hex, (int)tip->height);
+    }
+    pthread_mutex_unlock(&c->lock);
+
+    if (pthread_create(&n->import_thread, NULL, import_thread, n) != 0)
+        return init_error("cannot start the import thread");
+    n->import_started = true;
+    return 0;
+}
+
+/* Shutdown order: RPC (after waking the waits), the import thread, the mempool dump,
+ * then the chainstate's final flush. */
+static void shutdown_chain(struct node *n)
+{
+    struct node_context *c = &n->ctx;
+    if (n->import_started) {
+        pthread_join(n->import_thread, NULL);
+        n->import_started = false;
+    }
+    pthread_mutex_lock(&n->notify_lock);
+    int64_t deadline = time_mono_micros() + 5000000;
+    while (n->notify_running > 0 && time_mono_micros() < deadline) {
+        pthread_mutex_unlock(&n->notify_lock);
+        time_sleep_ms(10);
+        pthread_mutex_lock(&n->notify_lock);
+    }
+    pthread_mutex_unlock(&n->notify_lock);
+    if (!n->cs) return;
+    pthread_mutex_lock(&c->lock);
+    if (n->mempool && n->persist_mempool) {
+        char *e = NULL;
+        if (!mempool_dump(n->mempool, n->mempool_path, &e))
+            log_info("Failed to dump mempool: %s", e ? e : "?");
+        else
+            log_info("Dumped mempool: %zu transactions", mempool_size(n->mempool));
+        free(e);
+    }
+    c->chainstate = NULL;
+    c->mempool = NULL;
+    pthread_mutex_unlock(&c->lock);
+    char err[512];
+    if (!chainstate_flush(n->cs, true, err, sizeof err))
+        log_info("Error flushing the chainstate: %s", err);
+    chainstate_close(n->cs);
+    n->cs = NULL;
+    mempool_free(n->mempool);
+    n->mempool = NULL;
+    free_disconnected(n);
+    free(n->disconnected);
+    n->disconnected = NULL;
+}
+
 static void shutdown_node(struct node *n)
 {
     log_info("Shutdown: In progress...");
+    if (n->ctx_ready) {
+        /* Wake waitfornewblock and friends so the RPC server can finish its replies. */
+        pthread_mutex_lock(&n->ctx.lock);
+        n->ctx.shutdown_requested = true;
+        pthread_cond_broadcast(&n->ctx.tip_changed);
+        pthread_mutex_unlock(&n->ctx.lock);
+    }
     rpc_server_stop(n->server);
+    n->server = NULL;
+    if (n->ctx_ready) {
+        shutdown_chain(n);
+        node_context_destroy(&n->ctx);
+        pthread_cond_destroy(&n->notify_done);
+        pthread_mutex_destroy(&n->notify_lock);
+    }
     rpc_dispatcher_free(n->dispatcher);
     rpc_auth_free(n->auth);
     free(n->allow);
@@ -492,10 +922,21 @@ int main(int argc, char **argv)
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
 
-    if (args_get_bool(a, "server", true) && setup_rpc(n, params) != 0) goto out;
+    n->ctx.params = params;
+    n->ctx.now = time_now;
+    n->ctx.datadir = n->chaindir;
+    if (!node_context_init(&n->ctx)) {
+        init_error("cannot initialise the node's lock");
+        goto out;
+    }
+    pthread_mutex_init(&n->notify_lock, NULL);
+    pthread_cond_init(&n->notify_done, NULL);
+    n->ctx_ready = true;
 
-    /* Nothing to load yet; chain start-up will run here while RPC answers -28. */
-    if (n->dispatcher) rpc_dispatcher_set_warmup(n->dispatcher, false, NULL);
+    if (args_get_bool(a, "server", true) && setup_rpc(n, params) != 0) goto out;
+    if (setup_chain(n) != 0) goto out;
+
+    set_warmup(n, NULL);
     log_info("init message: Done loading");
     daemon_report(true, NULL);
 

@@ -1,8 +1,1126 @@
-/* placeholder: the chain methods are being written; the table is empty until then. */
+/* The blockchain RPC methods, shaped as Bitcoin Core 28/29's: same names, parameters,
+ * result fields and error codes (doc/rpc.md lists them).
+ *
+ * Every handler takes the node's lock around its use of the chainstate and the mempool
+ * and answers -28 while the chainstate is not open yet. The wait methods sleep on the
+ * node's tip_changed condition (which releases the lock) until the tip moves, the
+ * timeout passes or the node shuts down. */
 #include "chain/chain_rpc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "chain/mempool.h"
+#include "chain/policy.h"
+#include "chain/script_format.h"
+#include "chain/validation.h"
+#include "consensus/tx_check.h"
+#include "util/hex.h"
+
+/* ---- Helpers ---- */
+
+/* Takes the lock; NULL (lock released, err set to -28) while loading. */
+static struct node_context *lock_node(void *ctx, struct rpc_error *err)
+{
+    struct node_context *n = ctx;
+    pthread_mutex_lock(&n->lock);
+    if (!n->chainstate) {
+        pthread_mutex_unlock(&n->lock);
+        rpc_error_set(err, RPC_IN_WARMUP, "Loading block index...");
+        return NULL;
+    }
+    return n;
+}
+
+static bool unlock_fail(struct node_context *n)
+{
+    pthread_mutex_unlock(&n->lock);
+    return false;
+}
+
+/* Core's ParseHashV. */
+static bool parse_hash(const json_t *v, const char *name, uint256 *out, struct rpc_error *err)
+{
+    const char *s = json_string_value(v);
+    if (!s)
+        return rpc_error_set(err, RPC_TYPE_ERROR,
+                             "JSON value of type %s is not of expected type string",
+                             rpc_json_type_name(v));
+    size_t len = strlen(s);
+    bool hex = len > 0;
+    for (size_t i = 0; i < len; i++)
+        if (hex_digit(s[i]) < 0) hex = false;
+    if (len == 64 && hex && uint256_from_hex(out, s)) return true;
+    if (len != 64)
+        return rpc_error_set(err, RPC_INVALID_PARAMETER,
+                             "%s must be of length 64 (not %zu, for '%s')", name, len, s);
+    return rpc_error_set(err, RPC_INVALID_PARAMETER, "%s must be hexadecimal string (not '%s')",
+                         name, s);
+}
+
+/* Core's getInt<int>: an integer that fits 32 bits (-1 "JSON integer out of range"). */
+static bool is_int32(const json_t *v)
+{
+    return json_is_integer(v) && json_integer_value(v) >= INT32_MIN &&
+           json_integer_value(v) <= INT32_MAX;
+}
+
+static const json_t *param(const json_t *params, size_t i)
+{
+    const json_t *v = json_array_get(params, i);
+    return v && !json_is_null(v) ? v : NULL;
+}
+
+static json_t *hash_json(const uint256 *h)
+{
+    char hex[65];
+    uint256_to_hex(hex, h);
+    return json_string(hex);
+}
+
+/* Core's GetDifficulty: the difficulty-1 target over the target of bits. */
+static double difficulty(uint32_t bits)
+{
+    int shift = (bits >> 24) & 0xff;
+    double d = (double)0x0000ffff / (double)(bits & 0x00ffffff ? bits & 0x00ffffff : 1);
+    while (shift < 29) {
+        d *= 256.0;
+        shift++;
+    }
+    while (shift > 29) {
+        d /= 256.0;
+        shift--;
+    }
+    return d;
+}
+
+static json_t *target_json(uint32_t bits)
+{
+    arith256 t;
+    bool neg, over;
+    arith256_set_compact(&t, bits, &neg, &over);
+    char hex[65];
+    arith256_to_hex(hex, &t);
+    return json_string(hex);
+}
+
+static json_t *hex_json(const uint8_t *data, size_t len)
+{
+    char *s = malloc(2 * len + 1);
+    if (!s) return NULL;
+    hex_encode(s, data, len);
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+/* Core's blockheaderToJSON. */
+static json_t *header_json(const struct node_context *n, const struct block_index *idx)
+{
+    const struct active_chain *ac = chainstate_active(n->chainstate);
+    bool active = active_chain_contains(ac, idx);
+    char buf[16], work[65];
+    json_t *o = json_object();
+    json_object_set_new(o, "hash", hash_json(&idx->hash));
+    json_object_set_new(o, "confirmations",
+                        json_integer(active ? active_chain_height(ac) - idx->height + 1 : -1));
+    json_object_set_new(o, "height", json_integer(idx->height));
+    json_object_set_new(o, "version", json_integer(idx->version));
+    snprintf(buf, sizeof buf, "%08x", (uint32_t)idx->version);
+    json_object_set_new(o, "versionHex", json_string(buf));
+    json_object_set_new(o, "merkleroot", hash_json(&idx->merkle_root));
+    json_object_set_new(o, "time", json_integer(idx->time));
+    json_object_set_new(o, "mediantime", json_integer(block_index_median_time_past(idx)));
+    json_object_set_new(o, "nonce", json_integer(idx->nonce));
+    snprintf(buf, sizeof buf, "%08x", idx->bits);
+    json_object_set_new(o, "bits", json_string(buf));
+    json_object_set_new(o, "target", target_json(idx->bits));
+    json_object_set_new(o, "difficulty", json_real(difficulty(idx->bits)));
+    arith256_to_hex(work, &idx->chain_work);
+    json_object_set_new(o, "chainwork", json_string(work));
+    json_object_set_new(o, "nTx", json_integer(idx->tx_count));
+    if (idx->prev) json_object_set_new(o, "previousblockhash", hash_json(&idx->prev->hash));
+    const struct block_index *next = active ? active_chain_next(ac, idx) : NULL;
+    if (next) json_object_set_new(o, "nextblockhash", hash_json(&next->hash));
+    return o;
+}
+
+/* The block at hash with its data read, or an error (-5 / -1) with the lock held. */
+static bool read_block_for_rpc(struct node_context *n, const uint256 *hash,
+                               const struct block_index **idx_out, struct block *b,
+                               struct rpc_error *err)
+{
+    const struct block_index *idx = chainstate_lookup(n->chainstate, hash);
+    if (!idx) return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "Block not found");
+    if (!(idx->status & BLOCK_HAVE_DATA))
+        return rpc_error_set(err, RPC_MISC_ERROR, "Block not available (not fully downloaded)");
+    char e[200];
+    if (!chainstate_read_block(n->chainstate, idx, b, e, sizeof e))
+        return rpc_error_set(err, RPC_MISC_ERROR, "Block not found on disk");
+    *idx_out = idx;
+    return true;
+}
+
+/* Bytes of blk*.dat and rev*.dat (Core's CalculateCurrentUsage). */
+static uint64_t blocks_size_on_disk(const char *datadir)
+{
+    char dir[4096];
+    if (!datadir || snprintf(dir, sizeof dir, "%s/blocks", datadir) >= (int)sizeof dir)
+        return 0;
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    uint64_t total = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if ((strncmp(e->d_name, "blk", 3) != 0 && strncmp(e->d_name, "rev", 3) != 0) ||
+            !strstr(e->d_name, ".dat"))
+            continue;
+        char path[4352];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (stat(path, &st) == 0) total += (uint64_t)st.st_size;
+    }
+    closedir(d);
+    return total;
+}
+
+/* The best known header that is not marked failed. */
+static const struct block_index *best_header(const struct node_context *n)
+{
+    struct block_map *m = chainstate_block_map(n->chainstate);
+    const struct block_index *best = chainstate_tip(n->chainstate);
+    size_t cur = 0;
+    struct block_index *e;
+    while ((e = block_map_next(m, &cur)) != NULL) {
+        if (e->height < 0 || (e->status & BLOCK_FAILED_MASK)) continue;
+        if (!best || arith256_cmp(&e->chain_work, &best->chain_work) > 0) best = e;
+    }
+    return best;
+}
+
+/* ---- Methods ---- */
+
+static bool rpc_getblockchaininfo(void *ctx, const json_t *params, json_t **result,
+                                  struct rpc_error *err)
+{
+    (void)params;
+    struct node_context *n = lock_node(ctx, err);
+    if (!n) return false;
+    const struct block_index *tip = chainstate_tip(n->chainstate);
+    const struct block_index *hdr = best_header(n);
+    bool ibd = node_is_initial_block_download(n);
+    char work[65], buf[16];
+    arith256_to_hex(work, &tip->chain_work);
+    /* No chain-transaction statistics yet: a synced node reports 1, one in initial
+     * download the share of time covered. */
+    double progress = 1.0;
+    int64_t now = n->now ? n->now() : (int64_t)time(NULL);
+    if (ibd) {
+        const struct block_index *g = active_chain_genesis(chainstate_active(n->chainstate));
+        double span = (double)(now - (int64_t)g->time);
+        progress = span > 0 ? (double)((int64_t)tip->time - (int64_t)g->time) / span : 0;
+        if (progress < 0) progress = 0;
+        if (progress > 1) progress = 1;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "chain", json_string(n->params->name));
+    json_object_set_new(o, "blocks", json_integer(tip->height));
+    json_object_set_new(o, "headers", json_integer(hdr ? hdr->height : tip->height));
+    json_object_set_new(o, "bestblockhash", hash_json(&tip->hash));
+    snprintf(buf, sizeof buf, "%08x", tip->bits);
+    json_object_set_new(o, "bits", json_string(buf));
+    json_object_set_new(o, "target", target_json(tip->bits));
+    json_object_set_new(o, "difficulty", json_real(difficulty(tip->bits)));
+    json_object_set_new(o, "time", json_integer(tip->time));
+    json_object_set_new(o, "mediantime", json_integer(block_index_median_time_past(tip)));
+    json_object_set_new(o, "verificationprogress", json_real(progress));
+    json_object_set_new(o, "initialblockdownload", json_boolean(ibd));
+    json_object_set_new(o, "chainwork", json_string(work));
+    pthread_mutex_unlock(&n->lock);
+    json_object_set_new(o, "size_on_disk",
+                        json_integer((json_int_t)blocks_size_on_disk(n->datadir)));
+    json_object_set_new(o, "pruned", json_false());
+    json_object_set_new(o, "warnings", json_array());
+    *result = o;
+    return true;
+}
+
+static bool rpc_getblockcount(void *ctx, const json_t *params, json_t **result,
+                              struct rpc_error *err)
+{
+    (void)params;
+    struct node_context *n = lock_node(ctx, err);
+    if (!n) return false;
+    *result = json_integer(chainstate_height(n->chainstate));
+    pthread_mutex_unlock(&n->lock);
+    return true;
+}
+
+static bool rpc_getbestblockhash(void *ctx, const json_t *params, json_t **result,
+                                 struct rpc_error *err)
+{
+    (void)params;
+    struct node_context *n = lock_node(ctx, err);
+    if (!n) return false;
+    *result = hash_json(&chainstate_tip(n->chainstate)->hash);
+    pthread_mutex_unlock(&n->lock);
+    return true;
+}
+
+static bool rpc_getdifficulty(void *ctx, const json_t *params, json_t **result,
+                              struct rpc_error *err)
+{
+    (void)params;
+    struct node_context *n = lock_node(ctx, err);
+    if (!n) return false;
+    *result = json_real(difficulty(chainstate_tip(n->chainstate)->bits));
+    pthread_mutex_unlock(&n->lock);
+    return true;
+}
+
+static bool rpc_getblockhash(void *ctx, const json_t *params, json_t **result,
+                             struct rpc_error *err)
+{
+    const json_t *h = json_array_get(params, 0);
+    if (!is_int32(h)) return rpc_error_set(err, RPC_MISC_ERROR, "JSON integer out of range");
+    json_int_t height = json_integer_value(h);
+    struct node_context *n = lock_node(ctx, err);
+    if (!n) return false;
+    const struct active_chain *ac = chainstate_active(n->chainstate);
+    if (height < 0 || height > active_chain_height(ac)) {
+        rpc_error_set(err, RPC_INVALID_PARAMETER, "Block height out of range");
+        return unlock_fail(n);
+    }
+    *result = hash_json(&active_chain_at(ac, (int32_t)height)->hash);
+    pthread_mutex_unlock(&n->lock);
+    return true;
+}
+
+static bool rpc_getblockheader(void *ctx, const json_t *params, json_t **result,
+                               struct rpc_error *err)
+{
+    uint256 hash;
+    if (!parse_hash(json_array_get(params, 0), "hash", &hash, err)) return false;
+    const json_t *v = param(params, 1);
+    bool verbose = v ? json_is_true(v) : true;
+    struct node_context *n = lock_node(ctx, err);
+    if (!n) return false;
+    const struct block_index *idx = chainstate_lookup(n->chainstate, &hash);
+    if (!idx) {
+        rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "Block not found");
+        return unlock_fail(n);
+    }
+    if (verbose) {
+        *result = header_json(n, idx);
+    } else {
+        struct block_header h;
+        uint8_t raw[BLOCK_HEADER_SIZE];
+        block_index_header(idx, &h);
+        block_header_to_bytes(raw, &h);
+        *result = hex_json(raw, sizeof raw);
+    }
+    pthread_mutex_unlock(&n->lock);
+    return *result != NULL;
+}
+
+static bool rpc_getblock(void *ctx, const json_t *params, json_t **result,
+                         struct rpc_error *err)
+{
+    uint256 hash;
+    if (!parse_hash(json_array_get(params, 0), "blockhash", &hash, err)) return false;
+    const json_t *v = param(params, 1);
+    json_int_t verbosity = 1;
+    if (v) {
+        if (json_is_boolean(v))
+            verbosity = json_is_true(v) ? 1 : 0;
+        else if (is_int32(v))
+            verbosity = json_integer_value(v);
+        else if (json_is_number(v))
+            return rpc_error_set(err, RPC_MISC_ERROR, "JSON integer out of range");
+        else
+            return rpc_error_set(err, RPC_TYPE_ERROR,
+                                 "JSON value of type %s is not of expected type number",
+                                 rpc_json_type_name(v));
+    }
+    struct node_context *n = lock_node(ctx, err);
+    if (!n) return false;
+    const struct block_index *idx = NULL;
+    struct block b;
+    if (!read_block_for_rpc(n, &hash, &idx, &b, err)) return unlock_fail(n);
+    if (verbosity <= 0) {
+        struct writer w;
+        writer_init(&w);
+        block_serialize(&w, &b, true);
+        *result = w.failed ? NULL : hex_json(w.data, w.len);
+        writer_free(&w);
+    } else {
+        json_t *o = header_json(n, idx);
+        json_object_set_new(o, "strippedsize", json_integer((json_int_t)block_size(&b, false)));
+        json_object_set_new(o, "size", json_integer((json_int_t)block_size(&b, true)));
+        json_object_set_new(o, "weight", json_integer((json_int_t)block_weight(&b)));
+        json_t *txs = json_array();
+        for (size_t i = 0; i < b.tx_count; i++) {
+            if (verbosity == 1) {
+                uint256 txid;
+                tx_txid(&b.txs[i], &txid);
+                json_array_append_new(txs, hash_json(&txid));
+                continue;
+            }
+            /* Verbosity 2 and 3: Core's TxToUniv with the hex. "fee" and the inputs'
+             * "prevout" need the block's undo data, which the chainstate does not
+             * expose yet, so they are left out (as Core does without undo data). */
+            json_t *t = tx_to_json(&b.txs[i], &n->params->addr);
+            struct writer w;
+            writer_init(&w);
+            tx_serialize(&w, &b.txs[i], true);
+            if (t && !w.failed) json_object_set_new(t, "hex", hex_json(w.data, w.len));
+            writer_free(&w);
+            if (t) json_array_append_new(txs, t);
+        }
+        json_object_set_new(o, "tx", txs);
+        *result = o;
+    }
+    pthread_mutex_unlock(&n->lock);
+    block_clear(&b);
+    if (!*result) return rpc_error_set(err, RPC_OUT_OF_MEMORY, "Out of memory");
+    return true;
+}
+
+static int cmp_tips(const void *a, const void *b)
+{
+    const struct block_index *x = *(const struct block_index *const *)a;
+    const struct block_index *y = *(const struct block_index *const *)b;
+    if (x->height != y->height) return x->height > y->height ? -1 : 1;
+    return uint256_cmp(&x->hash, &y->hash);
+}
+
+static bool rpc_getchaintips(void *ctx, const json_t *params, json_t **result,
+                             struct rpc_error *err)
+{
+    (void)params;
+    struct node_context *n = lock_node(ctx, err);
+    if (!n) return false;
+    struct block_map *m = chainstate_block_map(n->chainstate);
+    const struct active_chain *ac = chainstate_active(n->chainstate);
+    size_t count = block_map_count(m);
+    /* Core: every block that is nobody's parent, plus the active tip. A block is a
+     * parent when some entry's prev points at it; mark those through a sorted list. */
+    const struct block_index **all = malloc((count ? count : 1) * sizeof *all);
+    const struct block_index **parents = malloc((count ? count : 1) * sizeof *parents);
+    if (!all || !parents) {
+        free(all);
+        free(parents);
+        rpc_error_set(err, RPC_OUT_OF_MEMORY, "Out of memory");
+        return unlock_fail(n);
+    }
+    size_t na = 0, np = 0, cur = 0;
+    struct block_index *e;
+    while ((e = block_map_next(m, &cur)) != NULL) {
+        if (e->height < 0) continue;
+        all[na++] = e;
+        if (e->prev) parents[np++] = e->prev;
+    }
+    qsort(parents, np, sizeof *parents, cmp_tips);
+    const struct block_index *tip = active_chain_tip(ac);
+    json_t *arr = json_array();
+    qsort(all, na, sizeof *all, cmp_tips);
+    for (size_t i = 0; i < na; i++) {
+        const struct block_index *b = all[i];
+        if (b != tip && bsearch(&b, parents, np, sizeof *parents, cmp_tips)) continue;
+        const struct block_index *fork = active_chain_find_fork(ac, b);
+        const char *status;
+        if (active_chain_contains(ac, b))
+            status = "active";
+        else if (b->status & BLOCK_FAILED_MASK)
+            status = "invalid";
+        else if (b->chain_tx == 0)
+            status = "headers-only";
+        else if (block_index_is_valid(b, BLOCK_VALID_SCRIPTS))
+            status = "valid-fork";
+        else if (block_index_is_valid(b, BLOCK_VALID_TREE))
+            status = "valid-headers";
+        else
+            status = "unknown";
+        json_t *o = json_object();
+        json_object_set_new(o, "height", json_integer(b->height));
+        json_object_set_new(o, "hash", hash_json(&b->hash));
+        json_object_set_new(o, "branchlen",
+                            json_integer(fork ? b->height - fork->height : b->height));
+        json_object_set_new(o, "status", json_string(status));
+        json_array_append_new(arr, o);
+    }
+    pthread_mutex_unlock(&n->lock);
+    free(all);
+    free(parents);
+    *result = arr;
+    return true;
+}
+
+static bool rpc_getchaintxstats(void *ctx, const json_t *params, json_t **result,
+                                struct rpc_error *err)
+{
+    const json_t *nb = param(params, 0);
+    const json_t *bh = param(params, 1);
+    if (nb && !is_int32(nb))
+        return rpc_error_set(err, RPC_MISC_ERROR, "JSON integer out of range");
+    uint256 hash;
+    if (bh && !parse_hash(bh, "blockhash", &hash, err)) return false;
+    struct node_context *n = lock_node(ctx, err);
+    if (!n) return false;
+    const struct active_chain *ac = chainstate_active(n->chainstate);
+    const struct block_index *idx = active_chain_tip(ac);
+    if (bh) {
+        idx = chainstate_lookup(n->chainstate, &hash);
+        if (!idx) {
+            rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "Block not found");
+            return unlock_fail(n);
+        }
+        if (!active_chain_contains(ac, idx)) {
+            rpc_error_set(err, RPC_INVALID_PARAMETER, "Block is not in main chain");
+            return unlock_fail(n);
+        }
+    }
+    int64_t spacing = n->params->pow.target_spacing > 0 ? n->params->pow.target_spacing : 600;
+    int64_t blockcount = 30 * 24 * 60 * 60 / spacing;
+    if (nb) {
+        blockcount = json_integer_value(nb);
+        if (blockcount < 0 || (blockcount > 0 && blockcount >= idx->height)) {
+            rpc_error_set(
+                err, RPC_INVALID_PARAMETER,
+                "Invalid block count: should be between 0 and the block's height - 1");
+            return unlock_fail(n);
+        }
+    } else {
+        if (blockcount > idx->height - 1) blockcount = idx->height - 1;
+        if (blockcount < 0) blockcount = 0;
+    }
+    const struct block_index *past =
+        block_index_ancestor(idx, idx->height - (int32_t)blockcount);
+    int64_t interval = (int64_t)idx->time - (int64_t)past->time;
+    json_t *o = json_object();
+    json_object_set_new(o, "time", json_integer(idx->time));
+    if (idx->chain_tx)
+        json_object_set_new(o, "txcount", json_integer((json_int_t)idx->chain_tx));
+    json_object_set_new(o, "window_final_block_hash", hash_json(&idx->hash));
+    json_object_set_new(o, "window_final_block_height", json_integer(idx->height));
+    json_object_set_new(o, "window_block_count", json_integer(blockcount));
+    if (blockcount > 0) {
+        json_object_set_new(o, "window_interval", json_integer(interval));
+        if (idx->chain_tx && past->chain_tx) {
+            uint64_t wtx = idx->chain_tx - past->chain_tx;
+            json_object_set_new(o, "window_tx_count", json_integer((json_int_t)wtx));
+            if (interval > 0)
+                json_object_set_new(o, "txrate", json_real((double)wtx / (double)interval));
+        }
+    }
+    pthread_mutex_unlock(&n->lock);
+    *result = o;
+    return true;
+}
+
+static bool rpc_gettxout(void *ctx, const json_t *params, json_t **result,
+                         struct rpc_error *err)
+{
+    struct outpoint op;
+    if (!parse_hash(json_array_get(params, 0), "txid", &op.hash, err)) return false;
+    const json_t *nv = json_array_get(params, 1);
+    if (!is_int32(nv)) return rpc_error_set(err, RPC_MISC_ERROR, "JSON integer out of range");
+    op.n = (uint32_t)json_integer_value(nv); /* negative: no such output (as Core's cast) */
+    const json_t *im = param(params, 2);
+    bool include_mempool = im ? json_is_true(im) : true;
+    struct node_context *n = lock_node(ctx, err);
+    if (!n) return false;
+    struct coins_cache *coins = chainstate_coins(n->chainstate);
+    struct coin c;
+    coin_init(&c);
+    bool found;
+    if (include_mempool && n->mempool) {
+        found = !mempool_spender(n->mempool, &op) &&
+                mempool_view_get_coin(n->mempool, coins, &op, &c);
+    } else {
+        const struct coin *cc = coins_cache_get(coins, &op);
+        found = cc && coin_copy(&c, cc);
+    }
+    if (!found) {
+        pthread_mutex_unlock(&n->lock);
+        *result = json_null();
+        return true;
+    }
+    const struct block_index *tip = chainstate_tip(n->chainstate);
+    json_t *o = json_object();
+    json_object_set_new(o, "bestblock", hash_json(&tip->hash));
+    json_object_set_new(
+        o, "confirmations",
+        json_integer(c.height == MEMPOOL_HEIGHT ? 0 : tip->height - (int64_t)c.height + 1));
+    json_object_set_new(o, "value", amount_to_json(c.out.value));
+    json_object_set_new(o, "scriptPubKey",
+                        script_to_json(c.out.script_pubkey, c.out.script_pubkey_len,
+                                       &n->params->addr, true, true));
+    json_object_set_new(o, "coinbase", json_boolean(c.coinbase));
+    pthread_mutex_unlock(&n->lock);
+    coin_clear(&c);
+    *result = o;
+    return true;
+}
+
+bool chain_verify_blocks(struct chainstate *cs, int level, int nblocks, char *err,
+                         size_t errlen)
+{
+    const struct active_chain *ac = chainstate_active(cs);
+    const struct chain_params *p = chainstate_params(cs);
+    int32_t height = active_chain_height(ac);
+    if (nblocks <= 0 || nblocks > height) nblocks = height;
+    (void)level; /* levels 1-4 all check the block context-free; 0 only reads it */
+    for (int32_t h = height; h > height - nblocks && h > 0; h--) {
+        const struct block_index *idx = active_chain_at(ac, h);
+        struct block b;
+        char e[200];
+        if (!chainstate_read_block(cs, idx, &b, e, sizeof e)) {
+            snprintf(err, errlen, "block %d: %s", (int)h, e);
+            return false;
+        }
+        if (level >= 1) {
+            uint32_t flags = CHECK_BLOCK_POW | CHECK_BLOCK_MERKLE;
+            if (h >= p->activation.segwit_height) flags |= CHECK_BLOCK_WITNESS_COMMITMENT;
+            struct block_check_result r;
+            if (!check_block(&b, &p->pow.pow_limit, flags, &r)) {
+                snprintf(err, errlen, "block %d: %s %s", (int)h, r.reason, r.debug);
+                block_clear(&b);
+                return false;
+            }
+        }
+        block_clear(&b);
+    }
+    return true;
+}
+
+static bool rpc_verifychain(void *ctx, const json_t *params, json_t **result,
+                            struct rpc_error *err)
+{
+    const json_t *lv = param(params, 0), *nb = param(params, 1);
+    if ((lv && !is_int32(lv)) || (nb && !is_int32(nb)))
+        return rpc_error_set(err, RPC_MISC_ERROR, "JSON integer out of range");
+    json_int_t level = lv ? json_integer_value(lv) : 3;
+    json_int_t nblocks = nb ? json_integer_value(nb) : 6;
+    if (level < 0 || level > 4)
+        return rpc_error_set(err, RPC_INVALID_PARAMETER, "Invalid checklevel (must be 0-4)");
+    struct node_context *n = lock_node(ctx, err);
+    if (!n) return false;
+    char e[300];
+    bool ok =
+        chain_verify_blocks(n->chainstate, (int)level,
+                            nblocks > INT32_MAX || nblocks < 0 ? 0 : (int)nblocks, e, sizeof e);
+    pthread_mutex_unlock(&n->lock);
+    *result = json_boolean(ok);
+    return true;
+}
+
+static bool invalidate_or_reconsider(void *ctx, const json_t *params, json_t **result,
+                                     struct rpc_error *err, bool invalidate)
+{
+    uint256 hash;
+    if (!parse_hash(json_array_get(params, 0), "blockhash", &hash, err)) return false;
+    struct node_context *n = lock_node(ctx, err);
+    if (!n) return false;
+    if (!chainstate_lookup(n->chainstate, &hash)) {
+        rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "Block not found");
+        return unlock_fail(n);
+    }
+    struct validation_state st;
+    bool ok = invalidate ? chainstate_invalidate_block(n->chainstate, &hash, &st)
+                         : chainstate_reconsider_block(n->chainstate, &hash, &st);
+    pthread_mutex_unlock(&n->lock);
+    if (!ok) return rpc_error_set(err, RPC_DATABASE_ERROR, "%s", st.reason);
+    *result = json_null();
+    return true;
+}
+
+static bool rpc_invalidateblock(void *ctx, const json_t *params, json_t **result,
+                                struct rpc_error *err)
+{
+    return invalidate_or_reconsider(ctx, params, result, err, true);
+}
+
+static bool rpc_reconsiderblock(void *ctx, const json_t *params, json_t **result,
+                                struct rpc_error *err)
+{
+    return invalidate_or_reconsider(ctx, params, result, err, false);
+}
+
+/* ---- Waiting for the tip ---- */
+
+enum wait_kind { WAIT_NEW, WAIT_HEIGHT, WAIT_HASH };
+
+static bool wait_done(struct node_context *n, enum wait_kind kind, const uint256 *start,
+                      int64_t height, const uint256 *hash)
+{
+    const struct block_index *tip = chainstate_tip(n->chainstate);
+    switch (kind) {
+    case WAIT_NEW: return uint256_cmp(&tip->hash, start) != 0;
+    case WAIT_HEIGHT: return tip->height >= height;
+    case WAIT_HASH: return uint256_cmp(&tip->hash, hash) == 0;
+    }
+    return true;
+}
+
+static bool wait_for_tip(void *ctx, const json_t *timeout_v, enum wait_kind kind,
+                         int64_t height, const uint256 *hash, json_t **result,
+                         struct rpc_error *err)
+{
+    if (timeout_v && !is_int32(timeout_v))
+        return rpc_error_set(err, RPC_MISC_ERROR, "JSON integer out of range");
+    json_int_t timeout = timeout_v ? json_integer_value(timeout_v) : 0;
+    if (timeout < 0) return rpc_error_set(err, RPC_INVALID_PARAMETER, "Negative timeout");
+    struct node_context *n = lock_node(ctx, err);
+    if (!n) return false;
+    uint256 start = chainstate_tip(n->chainstate)->hash;
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += (time_t)(timeout / 1000);
+    deadline.tv_nsec += (long)(timeout % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    while (!n->shutdown_requested && n->chainstate &&
+           !wait_done(n, kind, &start, height, hash)) {
+        int rc = timeout ? pthread_cond_timedwait(&n->tip_changed, &n->lock, &deadline)
+                         : pthread_cond_wait(&n->tip_changed, &n->lock);
+        if (rc == ETIMEDOUT) break;
+    }
+    if (!n->chainstate) {
+        pthread_mutex_unlock(&n->lock);
+        return rpc_error_set(err, RPC_CLIENT_NOT_CONNECTED, "Shutting down");
+    }
+    const struct block_index *tip = chainstate_tip(n->chainstate);
+    json_t *o = json_object();
+    json_object_set_new(o, "hash", hash_json(&tip->hash));
+    json_object_set_new(o, "height", json_integer(tip->height));
+    pthread_mutex_unlock(&n->lock);
+    *result = o;
+    return true;
+}
+
+static bool rpc_waitfornewblock(void *ctx, const json_t *params, json_t **result,
+                                struct rpc_error *err)
+{
+    return wait_for_tip(ctx, param(params, 0), WAIT_NEW, 0, NULL, result, err);
+}
+
+static bool rpc_waitforblockheight(void *ctx, const json_t *params, json_t **result,
+                                   struct rpc_error *err)
+{
+    const json_t *h = json_array_get(params, 0);
+    if (!is_int32(h)) return rpc_error_set(err, RPC_MISC_ERROR, "JSON integer out of range");
+    return wait_for_tip(ctx, param(params, 1), WAIT_HEIGHT, json_integer_value(h), NULL, result,
+                        err);
+}
+
+static bool rpc_waitforblock(void *ctx, const json_t *params, json_t **result,
+                             struct rpc_error *err)
+{
+    uint256 hash;
+    if (!parse_hash(json_array_get(params, 0), "blockhash", &hash, err)) return false;
+    return wait_for_tip(ctx, param(params, 1), WAIT_HASH, 0, &hash, result, err);
+}
+
+/* ---- The table ---- */
+
+#define HELP_HEADER_RESULT                                                                     \
+    "  \"hash\" : \"hex\",                 (string) the block hash (same as provided)\n"       \
+    "  \"confirmations\" : n,            (numeric) The number of confirmations, or -1 if the " \
+    "block is not on the main chain\n"                                                         \
+    "  \"height\" : n,                   (numeric) The block height or index\n"                \
+    "  \"version\" : n,                  (numeric) The block version\n"                        \
+    "  \"versionHex\" : \"hex\",           (string) The block version formatted in "           \
+    "hexadecimal\n"                                                                            \
+    "  \"merkleroot\" : \"hex\",           (string) The merkle root\n"                         \
+    "  \"time\" : xxx,                   (numeric) The block time expressed in UNIX epoch "    \
+    "time\n"                                                                                   \
+    "  \"mediantime\" : xxx,             (numeric) The median block time expressed in UNIX "   \
+    "epoch time\n"                                                                             \
+    "  \"nonce\" : n,                    (numeric) The nonce\n"                                \
+    "  \"bits\" : \"hex\",                 (string) nBits: compact representation of the "     \
+    "block difficulty target\n"                                                                \
+    "  \"target\" : \"hex\",               (string) The difficulty target\n"                   \
+    "  \"difficulty\" : n,               (numeric) The difficulty\n"                           \
+    "  \"chainwork\" : \"hex\",            (string) Expected number of hashes required to "    \
+    "produce the current chain\n"                                                              \
+    "  \"nTx\" : n,                      (numeric) The number of transactions in the block\n"  \
+    "  \"previousblockhash\" : \"hex\",    (string, optional) The hash of the previous block " \
+    "(if available)\n"                                                                         \
+    "  \"nextblockhash\" : \"hex\"         (string, optional) The hash of the next block (if " \
+    "available)\n"
+
+static const struct rpc_method methods[] = {
+    {"getblockchaininfo",
+     "blockchain",
+     rpc_getblockchaininfo,
+     {{0}},
+     "getblockchaininfo\n\n"
+     "Returns an object containing various state info regarding blockchain processing.\n\n"
+     "Result:\n"
+     "{                                         (json object)\n"
+     "  \"chain\" : \"str\",                       (string) current network name (main, test, "
+     "regtest, btc-main, btc-regtest)\n"
+     "  \"blocks\" : n,                          (numeric) the height of the most-work fully-"
+     "validated chain. The genesis block has height 0\n"
+     "  \"headers\" : n,                         (numeric) the current number of headers we "
+     "have validated\n"
+     "  \"bestblockhash\" : \"str\",               (string) the hash of the currently best "
+     "block\n"
+     "  \"bits\" : \"hex\",                        (string) nBits: compact representation of "
+     "the "
+     "block difficulty target\n"
+     "  \"target\" : \"hex\",                      (string) The difficulty target\n"
+     "  \"difficulty\" : n,                      (numeric) the current difficulty\n"
+     "  \"time\" : xxx,                          (numeric) The block time expressed in UNIX "
+     "epoch time\n"
+     "  \"mediantime\" : xxx,                    (numeric) The median block time expressed in "
+     "UNIX epoch time\n"
+     "  \"verificationprogress\" : n,            (numeric) estimate of verification progress "
+     "[0..1]\n"
+     "  \"initialblockdownload\" : true|false,   (boolean) (debug information) estimate of "
+     "whether this node is in Initial Block Download mode\n"
+     "  \"chainwork\" : \"hex\",                   (string) total amount of work in active "
+     "chain, "
+     "in hexadecimal\n"
+     "  \"size_on_disk\" : n,                    (numeric) the estimated size of the block and "
+     "undo files on disk\n"
+     "  \"pruned\" : true|false,                 (boolean) if the blocks are subject to "
+     "pruning\n"
+     "  \"warnings\" : [                         (json array) any network and blockchain "
+     "warnings\n"
+     "    \"str\",                               (string) warning\n"
+     "    ...\n"
+     "  ]\n"
+     "}\n\n"
+     "Examples:\n"
+     "> iop-cli getblockchaininfo\n"
+     "> curl --user myusername --data-binary '{\"jsonrpc\": \"2.0\", \"id\": \"curltest\", "
+     "\"method\": \"getblockchaininfo\", \"params\": []}' -H 'content-type: application/json' "
+     "http://127.0.0.1:8337/"},
+    {"getblockcount",
+     "blockchain",
+     rpc_getblockcount,
+     {{0}},
+     "getblockcount\n\n"
+     "Returns the height of the most-work fully-validated chain.\n"
+     "The genesis block has height 0.\n\n"
+     "Result:\n"
+     "n    (numeric) The current block count\n\n"
+     "Examples:\n"
+     "> iop-cli getblockcount\n"
+     "> curl --user myusername --data-binary '{\"jsonrpc\": \"2.0\", \"id\": \"curltest\", "
+     "\"method\": \"getblockcount\", \"params\": []}' -H 'content-type: application/json' "
+     "http://127.0.0.1:8337/"},
+    {"getbestblockhash",
+     "blockchain",
+     rpc_getbestblockhash,
+     {{0}},
+     "getbestblockhash\n\n"
+     "Returns the hash of the best (tip) block in the most-work fully-validated chain.\n\n"
+     "Result:\n"
+     "\"hex\"    (string) the block hash, hex-encoded\n\n"
+     "Examples:\n"
+     "> iop-cli getbestblockhash"},
+    {"getblockhash",
+     "blockchain",
+     rpc_getblockhash,
+     {{"height", RPC_ARG_NUM, false}},
+     "getblockhash height\n\n"
+     "Returns hash of block in best-block-chain at height provided.\n\n"
+     "Arguments:\n"
+     "1. height    (numeric, required) The height index\n\n"
+     "Result:\n"
+     "\"hex\"    (string) The block hash\n\n"
+     "Examples:\n"
+     "> iop-cli getblockhash 1000"},
+    {"getblock",
+     "blockchain",
+     rpc_getblock,
+     {{"blockhash", RPC_ARG_STR, false}, {"verbosity", RPC_ARG_ANY, true}},
+     "getblock \"blockhash\" ( verbosity )\n\n"
+     "If verbosity is 0, returns a string that is serialized, hex-encoded data for block "
+     "'hash'.\n"
+     "If verbosity is 1, returns an Object with information about block <hash>.\n"
+     "If verbosity is 2, returns an Object with information about block <hash> and "
+     "information about each transaction.\n"
+     "If verbosity is 3, the same as 2 (iopd does not show the inputs' prevout or the fee "
+     "yet).\n\n"
+     "Arguments:\n"
+     "1. blockhash    (string, required) The block hash\n"
+     "2. verbosity    (numeric, optional, default=1) 0 for hex-encoded data, 1 for a JSON "
+     "object, 2 for JSON object with transaction data, and 3 for JSON object with "
+     "transaction data including prevout information for inputs\n\n"
+     "Result (for verbosity = 0):\n"
+     "\"hex\"    (string) A string that is serialized, hex-encoded data for block 'hash'\n\n"
+     "Result (for verbosity = 1):\n"
+     "{                                 (json object)\n" HELP_HEADER_RESULT
+     "  \"strippedsize\" : n,             (numeric) The block size excluding witness data\n"
+     "  \"size\" : n,                     (numeric) The block size\n"
+     "  \"weight\" : n,                   (numeric) The block weight as defined in BIP 141\n"
+     "  \"tx\" : [                        (json array) The transaction ids\n"
+     "    \"hex\",                        (string) The transaction id\n"
+     "    ...\n"
+     "  ]\n"
+     "}\n\n"
+     "Result (for verbosity = 2):\n"
+     "{             (json object)\n"
+     "  ...,        Same output as verbosity = 1\n"
+     "  \"tx\" : [    (json array)\n"
+     "    {         (json object)\n"
+     "      ...     The transactions in the format of the decoderawtransaction RPC, and "
+     "\"hex\", the serialized transaction\n"
+     "    },\n"
+     "    ...\n"
+     "  ]\n"
+     "}\n\n"
+     "Examples:\n"
+     "> iop-cli getblock "
+     "\"00000000c937983704a73af28acdec37b049d214adbda81d7e2a3dd146f6ed09\"\n"
+     "> iop-cli getblock "
+     "\"00000000c937983704a73af28acdec37b049d214adbda81d7e2a3dd146f6ed09\" 2"},
+    {"getblockheader",
+     "blockchain",
+     rpc_getblockheader,
+     {{"blockhash", RPC_ARG_STR, false}, {"verbose", RPC_ARG_BOOL, true}},
+     "getblockheader \"blockhash\" ( verbose )\n\n"
+     "If verbose is false, returns a string that is serialized, hex-encoded data for "
+     "blockheader 'hash'.\n"
+     "If verbose is true, returns an Object with information about blockheader <hash>.\n\n"
+     "Arguments:\n"
+     "1. blockhash    (string, required) The block hash\n"
+     "2. verbose      (boolean, optional, default=true) true for a json object, false for the "
+     "hex-encoded data\n\n"
+     "Result (for verbose = true):\n"
+     "{                                 (json object)\n" HELP_HEADER_RESULT "}\n\n"
+     "Result (for verbose=false):\n"
+     "\"hex\"    (string) A string that is serialized, hex-encoded data for block 'hash'\n\n"
+     "Examples:\n"
+     "> iop-cli getblockheader "
+     "\"00000000c937983704a73af28acdec37b049d214adbda81d7e2a3dd146f6ed09\""},
+    {"getchaintips",
+     "blockchain",
+     rpc_getchaintips,
+     {{0}},
+     "getchaintips\n\n"
+     "Return information about all known tips in the block tree, including the main chain "
+     "as well as orphaned branches.\n\n"
+     "Result:\n"
+     "[                        (json array)\n"
+     "  {                      (json object)\n"
+     "    \"height\" : n,        (numeric) height of the chain tip\n"
+     "    \"hash\" : \"hex\",      (string) block hash of the tip\n"
+     "    \"branchlen\" : n,     (numeric) zero for main chain, otherwise length of branch "
+     "connecting the tip to the main chain\n"
+     "    \"status\" : \"str\"     (string) status of the chain, \"active\" for the main "
+     "chain\n"
+     "                         Possible values for status:\n"
+     "                         1.  \"invalid\"               This branch contains at least "
+     "one invalid block\n"
+     "                         2.  \"headers-only\"          Not all blocks for this branch "
+     "are available, but the headers are valid\n"
+     "                         3.  \"valid-headers\"         All blocks are available for "
+     "this branch, but they were never fully validated\n"
+     "                         4.  \"valid-fork\"            This branch is not part of the "
+     "active chain, but is fully validated\n"
+     "                         5.  \"active\"                This is the tip of the active "
+     "main chain, which is certainly valid\n"
+     "  },\n"
+     "  ...\n"
+     "]\n\n"
+     "Examples:\n"
+     "> iop-cli getchaintips"},
+    {"getdifficulty",
+     "blockchain",
+     rpc_getdifficulty,
+     {{0}},
+     "getdifficulty\n\n"
+     "Returns the proof-of-work difficulty as a multiple of the minimum difficulty.\n\n"
+     "Result:\n"
+     "n    (numeric) the proof-of-work difficulty as a multiple of the minimum difficulty.\n\n"
+     "Examples:\n"
+     "> iop-cli getdifficulty"},
+    {"getchaintxstats",
+     "blockchain",
+     rpc_getchaintxstats,
+     {{"nblocks", RPC_ARG_NUM, true}, {"blockhash", RPC_ARG_STR, true}},
+     "getchaintxstats ( nblocks \"blockhash\" )\n\n"
+     "Compute statistics about the total number and rate of transactions in the chain.\n\n"
+     "Arguments:\n"
+     "1. nblocks      (numeric, optional, default=one month) Size of the window in number of "
+     "blocks\n"
+     "2. blockhash    (string, optional, default=chain tip) The hash of the block that ends "
+     "the window.\n\n"
+     "Result:\n"
+     "{                                       (json object)\n"
+     "  \"time\" : xxx,                         (numeric) The timestamp for the final block in "
+     "the window, expressed in UNIX epoch time\n"
+     "  \"txcount\" : n,                        (numeric, optional) The total number of "
+     "transactions in the chain up to that point, if known\n"
+     "  \"window_final_block_hash\" : \"hex\",    (string) The hash of the final block in the "
+     "window\n"
+     "  \"window_final_block_height\" : n,      (numeric) The height of the final block in "
+     "the window.\n"
+     "  \"window_block_count\" : n,             (numeric) Size of the window in number of "
+     "blocks\n"
+     "  \"window_interval\" : n,                (numeric, optional) The elapsed time in the "
+     "window in seconds. Only returned if \"window_block_count\" is > 0\n"
+     "  \"window_tx_count\" : n,                (numeric, optional) The number of "
+     "transactions in the window. Only returned if \"window_block_count\" is > 0\n"
+     "  \"txrate\" : n                          (numeric, optional) The average rate of "
+     "transactions per second in the window. Only returned if \"window_interval\" is > 0\n"
+     "}\n\n"
+     "Examples:\n"
+     "> iop-cli getchaintxstats\n"
+     "> iop-cli getchaintxstats 2016"},
+    {"gettxout",
+     "blockchain",
+     rpc_gettxout,
+     {{"txid", RPC_ARG_STR, false},
+      {"n", RPC_ARG_NUM, false},
+      {"include_mempool", RPC_ARG_BOOL, true}},
+     "gettxout \"txid\" n ( include_mempool )\n\n"
+     "Returns details about an unspent transaction output.\n\n"
+     "Arguments:\n"
+     "1. txid               (string, required) The transaction id\n"
+     "2. n                  (numeric, required) vout number\n"
+     "3. include_mempool    (boolean, optional, default=true) Whether to include the "
+     "mempool. Note that an unspent output that is spent in the mempool won't appear.\n\n"
+     "Result (If the UTXO was not found):\n"
+     "null    (json null)\n\n"
+     "Result (Otherwise):\n"
+     "{                             (json object)\n"
+     "  \"bestblock\" : \"hex\",        (string) The hash of the block at the tip of the "
+     "chain\n"
+     "  \"confirmations\" : n,        (numeric) The number of confirmations\n"
+     "  \"value\" : n,                (numeric) The transaction value in IOP\n"
+     "  \"scriptPubKey\" : {          (json object)\n"
+     "    \"asm\" : \"str\",            (string) Disassembly of the output script\n"
+     "    \"desc\" : \"str\",           (string) Inferred descriptor for the output\n"
+     "    \"hex\" : \"hex\",            (string) The raw output script bytes, hex-encoded\n"
+     "    \"address\" : \"str\",        (string, optional) The IoP address (only if a "
+     "well-defined address exists)\n"
+     "    \"type\" : \"str\"            (string) The type, eg pubkeyhash\n"
+     "  },\n"
+     "  \"coinbase\" : true|false     (boolean) Coinbase or not\n"
+     "}\n\n"
+     "Examples:\n"
+     "> iop-cli gettxout \"mytxid\" 1"},
+    {"verifychain",
+     "blockchain",
+     rpc_verifychain,
+     {{"checklevel", RPC_ARG_NUM, true}, {"nblocks", RPC_ARG_NUM, true}},
+     "verifychain ( checklevel nblocks )\n\n"
+     "Verifies blockchain database.\n\n"
+     "Arguments:\n"
+     "1. checklevel    (numeric, optional, default=3, range=0-4) How thorough the block "
+     "verification is:\n"
+     "                 - level 0 reads the blocks from disk\n"
+     "                 - levels 1-4 also check each block's validity (proof of work, merkle "
+     "root, transactions)\n"
+     "2. nblocks       (numeric, optional, default=6, 0=all) The number of blocks to check.\n\n"
+     "Result:\n"
+     "true|false    (boolean) Verification finished successfully. If false, check debug.log "
+     "for reason.\n\n"
+     "Examples:\n"
+     "> iop-cli verifychain"},
+    {"invalidateblock",
+     "blockchain",
+     rpc_invalidateblock,
+     {{"blockhash", RPC_ARG_STR, false}},
+     "invalidateblock \"blockhash\"\n\n"
+     "Permanently marks a block as invalid, as if it violated a consensus rule.\n\n"
+     "Arguments:\n"
+     "1. blockhash    (string, required) the hash of the block to mark as invalid\n\n"
+     "Result:\n"
+     "null    (json null)\n\n"
+     "Examples:\n"
+     "> iop-cli invalidateblock \"blockhash\""},
+    {"reconsiderblock",
+     "blockchain",
+     rpc_reconsiderblock,
+     {{"blockhash", RPC_ARG_STR, false}},
+     "reconsiderblock \"blockhash\"\n\n"
+     "Removes invalidity status of a block, its ancestors and its descendants, reconsider "
+     "them for activation.\n"
+     "This can be used to undo the effects of invalidateblock.\n\n"
+     "Arguments:\n"
+     "1. blockhash    (string, required) the hash of the block to reconsider\n\n"
+     "Result:\n"
+     "null    (json null)\n\n"
+     "Examples:\n"
+     "> iop-cli reconsiderblock \"blockhash\""},
+    {"waitfornewblock",
+     "blockchain",
+     rpc_waitfornewblock,
+     {{"timeout", RPC_ARG_NUM, true}},
+     "waitfornewblock ( timeout )\n\n"
+     "Waits for any new block and returns useful info about it.\n\n"
+     "Returns the current block on timeout or exit.\n\n"
+     "Make sure to use no RPC timeout (iop-cli -rpcclienttimeout=0)\n\n"
+     "Arguments:\n"
+     "1. timeout    (numeric, optional, default=0) Time in milliseconds to wait for a "
+     "response. 0 indicates no timeout.\n\n"
+     "Result:\n"
+     "{                       (json object)\n"
+     "  \"hash\" : \"hex\",       (string) The blockhash\n"
+     "  \"height\" : n          (numeric) Block height\n"
+     "}\n\n"
+     "Examples:\n"
+     "> iop-cli waitfornewblock 1000"},
+    {"waitforblock",
+     "blockchain",
+     rpc_waitforblock,
+     {{"blockhash", RPC_ARG_STR, false}, {"timeout", RPC_ARG_NUM, true}},
+     "waitforblock \"blockhash\" ( timeout )\n\n"
+     "Waits for a specific new block and returns useful info about it.\n\n"
+     "Returns the current block on timeout or exit.\n\n"
+     "Make sure to use no RPC timeout (iop-cli -rpcclienttimeout=0)\n\n"
+     "Arguments:\n"
+     "1. blockhash    (string, required) Block hash to wait for.\n"
+     "2. timeout      (numeric, optional, default=0) Time in milliseconds to wait for a "
+     "response. 0 indicates no timeout.\n\n"
+     "Result:\n"
+     "{                       (json object)\n"
+     "  \"hash\" : \"hex\",       (string) The blockhash\n"
+     "  \"height\" : n          (numeric) Block height\n"
+     "}\n\n"
+     "Examples:\n"
+     "> iop-cli waitforblock "
+     "\"0000000000079f8ef3d2c688c244eb7a4570b24c9ed7b4a8c619eb02596f8862\" 1000"},
+    {"waitforblockheight",
+     "blockchain",
+     rpc_waitforblockheight,
+     {{"height", RPC_ARG_NUM, false}, {"timeout", RPC_ARG_NUM, true}},
+     "waitforblockheight height ( timeout )\n\n"
+     "Waits for (at least) block height and returns the height and hash\n"
+     "of the current tip.\n\n"
+     "Returns the current block on timeout or exit.\n\n"
+     "Make sure to use no RPC timeout (iop-cli -rpcclienttimeout=0)\n\n"
+     "Arguments:\n"
+     "1. height     (numeric, required) Block height to wait for.\n"
+     "2. timeout    (numeric, optional, default=0) Time in milliseconds to wait for a "
+     "response. 0 indicates no timeout.\n\n"
+     "Result:\n"
+     "{                       (json object)\n"
+     "  \"hash\" : \"hex\",       (string) The blockhash\n"
+     "  \"height\" : n          (numeric) Block height\n"
+     "}\n\n"
+     "Examples:\n"
+     "> iop-cli waitforblockheight 100 1000"},
+};
 
 struct rpc_table chain_rpc_table(struct node_context *node)
 {
-    struct rpc_table t = {0, 0, node};
+    struct rpc_table t = {methods, sizeof methods / sizeof methods[0], node};
     return t;
 }

@@ -29,10 +29,17 @@ struct node_context {
     pthread_cond_t tip_changed;
     volatile bool shutdown_requested; /* set by stop/SIGTERM; waits end early */
     int64_t (*now)(void);             /* wall clock in seconds (mockable) */
+    const char *datadir;              /* the chain's data directory (blocks/ is below it) */
+    volatile bool importing; /* -reindex or -loadblock running (Core's LoadingBlocks) */
+    bool ibd_done;           /* latch: initial block download is over (lock held) */
 };
 
 /* Initializes the lock and condition; params and now must be set by the caller. */
 bool node_context_init(struct node_context *n);
 void node_context_destroy(struct node_context *n);
+
+/* Core's IsInitialBlockDownload with `lock` held: true while importing, without a tip,
+ * or while the tip is more than 24 hours older than now(); once false it stays false. */
+bool node_is_initial_block_download(struct node_context *n);
 
 #endif

@@ -17,10 +17,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BASE_SCRIPTS = [
     "feature_startup.py",
     "feature_config.py",
+    "feature_loadblock.py",
+    "rpc_blockchain.py",
+    "feature_reorg.py",
     "rpc_auth.py",
     "rpc_jsonrpc.py",
     "rpc_help.py",
     "tool_cli.py",
+    "rpc_rawtransaction.py",
+    "mining_basic.py",
+    "mempool_basic.py",
 ]
 
 

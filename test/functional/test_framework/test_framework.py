@@ -25,6 +25,7 @@ class IopTestFramework:
     def __init__(self):
         self.num_nodes = 1
         self.extra_args = None
+        self.chain = "regtest"
         self.nodes = []
         self.set_test_params()
 
@@ -35,7 +36,7 @@ class IopTestFramework:
         raise NotImplementedError
 
     def add_node(self, extra_args=None):
-        node = TestNode(len(self.nodes), self.tmpdir, self.builddir, extra_args)
+        node = TestNode(len(self.nodes), self.tmpdir, self.builddir, extra_args, chain=self.chain)
         self.nodes.append(node)
         return node
 

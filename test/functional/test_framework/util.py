@@ -1,4 +1,5 @@
 """Small helpers for functional tests."""
+import os
 import socket
 import time
 
@@ -45,3 +46,22 @@ def assert_raises_rpc_error(code, message, fn, *args, **kwargs):
             raise AssertionError("unexpected message %r (wanted %r)" % (e.error["message"], message))
         return e
     raise AssertionError("no exception raised")
+
+
+def vectors_dir():
+    """The shared test vectors: $IOP_VECTORS_DIR, else ../shared/vectors beside the repo."""
+    env = os.environ.get("IOP_VECTORS_DIR")
+    if env:
+        return env
+    repo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
+    return os.path.normpath(os.path.join(repo, "..", "shared", "vectors"))
+
+
+# The first 255 blocks of Bitcoin's main chain, in blk*.dat layout (feature_loadblock,
+# rpc_blockchain); the chain ends at BTC_TIP_255.
+def btc_blocks_file():
+    return os.path.join(vectors_dir(), "mainnet", "blocks-1-255.dat")
+
+
+BTC_TIP_255 = "00000000d0a75c861fabf9ff7b92022f60e4afeed9331fe5aa073d8e4706fe3c"
+BTC_GENESIS = "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f"
