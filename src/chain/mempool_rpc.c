@@ -85,32 +85,6 @@ static bool parse_txid(const json_t *v, const char *name, uint256 *out, struct r
     return true;
 }
 
-/* Core's AmountFromValue (see rawtx_rpc.c: jansson keeps no number text). */
-static bool amount_from_json(const json_t *v, int64_t *out, struct rpc_error *err)
-{
-    char text[64];
-    if (json_is_string(v)) {
-        if (!amount_parse(json_string_value(v), out))
-            return rpc_error_set(err, RPC_TYPE_ERROR, "Invalid amount");
-    } else if (json_is_integer(v)) {
-        snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        if (!amount_parse(text, out))
-            return rpc_error_set(err, RPC_TYPE_ERROR, "Invalid amount");
-    } else if (json_is_real(v)) {
-        double d = json_real_value(v);
-        if (!isfinite(d) || fabs(d) >= 1e10)
-            return rpc_error_set(err, RPC_TYPE_ERROR, "Invalid amount");
-        snprintf(text, sizeof text, "%.8f", d);
-        if (strtod(text, NULL) != d || !amount_parse(text, out))
-            return rpc_error_set(err, RPC_TYPE_ERROR, "Invalid amount");
-    } else {
-        return rpc_error_set(err, RPC_TYPE_ERROR, "Amount is not a number or string");
-    }
-    if (*out < 0 || *out > MAX_MONEY)
-        return rpc_error_set(err, RPC_TYPE_ERROR, "Amount out of range");
-    return true;
-}
-
 /* Core's ParseFeeRate: BTC/kvB into sat/kvB, below 1 BTC/kvB. Absent: the default. */
 static bool parse_fee_rate(const json_t *v, int64_t *out, struct rpc_error *err)
 {

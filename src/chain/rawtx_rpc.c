@@ -326,33 +326,6 @@ static bool parse_txid(const json_t *v, uint256 *out, struct rpc_error *err)
                          "txid must be hexadecimal string (not '%s')", s);
 }
 
-/* Core's AmountFromValue. jansson keeps no number text, so a real is rendered with 8
- * decimals and must read back as the same double (more precision is "Invalid amount"). */
-static bool amount_from_json(const json_t *v, int64_t *out, struct rpc_error *err)
-{
-    char text[64];
-    if (json_is_string(v)) {
-        if (!amount_parse(json_string_value(v), out))
-            return rpc_error_set(err, RPC_TYPE_ERROR, "Invalid amount");
-    } else if (json_is_integer(v)) {
-        snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        if (!amount_parse(text, out))
-            return rpc_error_set(err, RPC_TYPE_ERROR, "Invalid amount");
-    } else if (json_is_real(v)) {
-        double d = json_real_value(v);
-        if (!isfinite(d) || fabs(d) >= 1e10)
-            return rpc_error_set(err, RPC_TYPE_ERROR, "Invalid amount");
-        snprintf(text, sizeof text, "%.8f", d);
-        if (strtod(text, NULL) != d || !amount_parse(text, out))
-            return rpc_error_set(err, RPC_TYPE_ERROR, "Invalid amount");
-    } else {
-        return rpc_error_set(err, RPC_TYPE_ERROR, "Amount is not a number or string");
-    }
-    if (*out < 0 || *out > MAX_MONEY)
-        return rpc_error_set(err, RPC_TYPE_ERROR, "Amount out of range");
-    return true;
-}
-
 static bool add_inputs(struct tx *tx, const json_t *inputs, int rbf, struct rpc_error *err)
 {
     size_t count = inputs ? json_array_size(inputs) : 0;

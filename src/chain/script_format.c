@@ -15,6 +15,7 @@
 #include "consensus/pubkey.h"
 #include "consensus/script.h"
 #include "util/hex.h"
+#include "util/rpc_method.h"
 
 /* ---- growing text buffer ---- */
 
@@ -487,5 +488,32 @@ bool amount_parse(const char *val, int64_t *out)
     }
     if (mantissa > FIXED_UPPER_BOUND || mantissa < -FIXED_UPPER_BOUND) return false;
     *out = mantissa;
+    return true;
+}
+
+/* Core's AmountFromValue. jansson keeps no number text, so a real is rendered with 8
+ * decimals and must read back as the same double (more precision is "Invalid amount"). */
+bool amount_from_json(const json_t *v, int64_t *out, struct rpc_error *err)
+{
+    char text[64];
+    if (json_is_string(v)) {
+        if (!amount_parse(json_string_value(v), out))
+            return rpc_error_set(err, RPC_TYPE_ERROR, "Invalid amount");
+    } else if (json_is_integer(v)) {
+        snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        if (!amount_parse(text, out))
+            return rpc_error_set(err, RPC_TYPE_ERROR, "Invalid amount");
+    } else if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (!isfinite(d) || fabs(d) >= 1e10)
+            return rpc_error_set(err, RPC_TYPE_ERROR, "Invalid amount");
+        snprintf(text, sizeof text, "%.8f", d);
+        if (strtod(text, NULL) != d || !amount_parse(text, out))
+            return rpc_error_set(err, RPC_TYPE_ERROR, "Invalid amount");
+    } else {
+        return rpc_error_set(err, RPC_TYPE_ERROR, "Amount is not a number or string");
+    }
+    if (*out < 0 || *out > MAX_MONEY)
+        return rpc_error_set(err, RPC_TYPE_ERROR, "Amount out of range");
     return true;
 }

@@ -22,6 +22,7 @@
 
 #include "consensus/address.h"
 #include "consensus/tx.h"
+#include "util/rpc_method.h"
 
 /* Length of a descriptor checksum, without the NUL. */
 #define DESCRIPTOR_CHECKSUM_LEN 8
@@ -72,5 +73,12 @@ json_t *amount_to_json(int64_t amount);
 /* Core's ParseFixedPoint(text, 8): a decimal number with optional '-', fraction and
  * exponent, at most 8 decimals and below 10^10 in magnitude, into satoshis. */
 __attribute__((warn_unused_result)) bool amount_parse(const char *text, int64_t *out);
+
+/* Core's AmountFromValue for RPC arguments: a JSON number or string of at most 8
+ * decimals, 0..MAX_MONEY, into satoshis. Fails with -3 "Invalid amount", "Amount is not
+ * a number or string" or "Amount out of range". jansson keeps no number text, so a real
+ * is rendered with 8 decimals and must read back as the same double. */
+__attribute__((warn_unused_result)) bool amount_from_json(const json_t *v, int64_t *out,
+                                                          struct rpc_error *err);
 
 #endif

@@ -39,14 +39,6 @@ static const uint8_t *btc_magic(void) { return chainparams_by_name("btc-main")->
 
 /* ---- Temporary directories ---- */
 
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int setup_dir(void **state)
 {
     char *tmpl = strdup("/tmp/iop-blockstore-XXXXXX");
@@ -61,7 +53,7 @@ static int setup_dir(void **state)
 static int teardown_dir(void **state)
 {
     char *dir = *state;
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    test_remove_tree(dir);
     free(dir);
     return 0;
 }

@@ -38,14 +38,6 @@
 
 /* ---- Temporary directories ---- */
 
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int setup_dir(void **state)
 {
     char *tmpl = strdup("/tmp/iop-coins-XXXXXX");
@@ -60,7 +52,7 @@ static int setup_dir(void **state)
 static int teardown_dir(void **state)
 {
     char *dir = *state;
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    test_remove_tree(dir);
     free(dir);
     return 0;
 }

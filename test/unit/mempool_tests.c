@@ -21,6 +21,7 @@
 
 #include "chain/coins.h"
 #include "chain/mempool.h"
+#include "test_util.h"
 #include "chain/policy.h"
 #include "consensus/hash.h"
 #include "consensus/script.h"
@@ -44,14 +45,6 @@ struct fx {
     uint32_t counter;
     size_t removed[6];
 };
-
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static void on_removed(void *ctx, const struct mempool_entry *e,
                        enum mempool_removal_reason why)
@@ -123,7 +116,7 @@ static int teardown(void **state)
     coins_db_close(f->db);
     secp256k1_context_destroy(f->ctx);
     free(f->idx);
-    nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    test_remove_tree(f->dir);
     free(f);
     return 0;
 }

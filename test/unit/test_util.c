@@ -1,3 +1,4 @@
+#define _XOPEN_SOURCE 700
 #include "test_util.h"
 
 #include <setjmp.h>
@@ -7,6 +8,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include <ftw.h>
+#include <sys/stat.h>
 
 #include "util/hex.h"
 
@@ -82,4 +86,27 @@ void test_report_count(const char *what, size_t n)
 {
     printf("%s: %zu cases\n", what, n);
     fflush(stdout);
+}
+
+char *test_make_tmpdir(const char *prefix)
+{
+    char buf[256];
+    snprintf(buf, sizeof(buf), "/tmp/%s-XXXXXX", prefix);
+    if (!mkdtemp(buf)) fail_msg("cannot create a temporary directory %s", buf);
+    char *dir = strdup(buf);
+    if (!dir) fail_msg("out of memory");
+    return dir;
+}
+
+static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void test_remove_tree(const char *dir)
+{
+    if (dir) nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }

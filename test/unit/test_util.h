@@ -25,6 +25,12 @@ uint8_t *test_unhex(const char *hex, size_t *len);
 /* Hex of data in a static buffer of up to 4 KiB of input, for messages. */
 const char *test_hex(const uint8_t *data, size_t len);
 
+/* A new empty directory /tmp/<prefix>-XXXXXX (malloc'd path, caller frees), failing the
+ * current test if it cannot be made. */
+char *test_make_tmpdir(const char *prefix);
+/* Removes dir and everything below it (without following links). */
+void test_remove_tree(const char *dir);
+
 /* Prints "<what>: N cases" so every vector test reports how many it ran. */
 void test_report_count(const char *what, size_t n);
 

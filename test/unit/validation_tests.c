@@ -41,14 +41,6 @@
 
 /* ---- Temporary directories ---- */
 
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static char *tmpdir_new(void)
 {
     char *t = strdup("/tmp/iop-valtest-XXXXXX");
@@ -59,7 +51,7 @@ static char *tmpdir_new(void)
 
 static void tmpdir_free(char *dir)
 {
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    test_remove_tree(dir);
     free(dir);
 }
 
