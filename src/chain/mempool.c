@@ -15,6 +15,7 @@
  * binary min-heap on descendant score, re-keyed whenever an entry's descendant totals
  * change. */
 #include "chain/mempool.h"
+#include "chain/sigcache.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -64,6 +65,10 @@ struct mempool {
     void *hook_ctx;
     /* A script failure's reason is built here; results point in until the next call. */
     char script_reason[160];
+    /* Optional chainstate caches (mempool_set_script_caches); borrowed. */
+    const struct sig_cache_hook *sig_hook;
+    struct script_cache *script_cache;
+    uint32_t consensus_flags;
 };
 
 /* ---------------------------------------------------------------- small helpers */
@@ -834,9 +839,21 @@ static bool check_ancestors(struct mempool *pool, const struct entry_vec *parent
     return true;
 }
 
-/* Script checks with the standard flags; on failure, the mandatory flags decide
- * between a consensus and a policy rejection. */
-static bool check_scripts(const struct tx *tx, const struct tx_out *spent,
+void mempool_set_script_caches(struct mempool *pool, const struct sig_cache_hook *sig_hook,
+                               struct script_cache *script_cache, uint32_t consensus_flags)
+{
+    pool->sig_hook = sig_hook;
+    pool->script_cache = script_cache;
+    pool->consensus_flags = consensus_flags;
+}
+
+/* Script checks with the standard flags (storing verified signatures in the pool's
+ * signature cache); on failure, the mandatory flags decide between a consensus and a
+ * policy rejection. When the pool has a script cache and this is a real acceptance, the
+ * transaction is checked once more with the next block's consensus flags and then
+ * recorded, so block validation can skip it. */
+static bool check_scripts(const struct mempool *pool, const struct tx *tx,
+                          const struct tx_out *spent, bool record,
                           struct mempool_accept_result *res, char *reason_buf,
                           size_t reason_size)
 {
@@ -846,9 +863,9 @@ static bool check_scripts(const struct tx *tx, const struct tx_out *spent,
         const struct tx_in *in = &tx->vin[i];
         struct script_checker chk = {tx, i, spent[i].value, &pre};
         enum script_error err = SCRIPT_ERR_OK;
-        if (script_verify(in->script_sig, in->script_sig_len, spent[i].script_pubkey,
-                          spent[i].script_pubkey_len, in->witness, in->witness_count,
-                          STANDARD_SCRIPT_VERIFY_FLAGS, &chk, &err))
+        if (script_verify_cached(in->script_sig, in->script_sig_len, spent[i].script_pubkey,
+                                 spent[i].script_pubkey_len, in->witness, in->witness_count,
+                                 STANDARD_SCRIPT_VERIFY_FLAGS, &chk, pool->sig_hook, &err))
             continue;
         enum script_error merr = SCRIPT_ERR_OK;
         bool mandatory =
@@ -860,6 +877,21 @@ static bool check_scripts(const struct tx *tx, const struct tx_out *spent,
         hex_of(hex, &res->txid);
         return fail(res, mandatory ? MEMPOOL_RESULT_CONSENSUS : MEMPOOL_RESULT_POLICY,
                     reason_buf, "input %zu of %s", i, hex);
+    }
+    if (record && pool->script_cache) {
+        for (size_t i = 0; i < tx->vin_count; i++) {
+            const struct tx_in *in = &tx->vin[i];
+            struct script_checker chk = {tx, i, spent[i].value, &pre};
+            enum script_error err = SCRIPT_ERR_OK;
+            /* Standard flags passed, so this fails only on a flag mismatch; then the
+             * transaction is simply not recorded. */
+            if (!script_verify_cached(in->script_sig, in->script_sig_len,
+                                      spent[i].script_pubkey, spent[i].script_pubkey_len,
+                                      in->witness, in->witness_count, pool->consensus_flags,
+                                      &chk, pool->sig_hook, &err))
+                return true;
+        }
+        script_cache_add(pool->script_cache, &res->wtxid, pool->consensus_flags);
     }
     return true;
 }
@@ -1211,7 +1243,8 @@ static bool accept_inner(struct mempool *pool, const struct tx *tx,
         }
     }
 
-    if (!check_scripts(tx, ws->spent, res, pool->script_reason, sizeof(pool->script_reason)))
+    if (!check_scripts(pool, tx, ws->spent, !opts->test_accept, res, pool->script_reason,
+                       sizeof(pool->script_reason)))
         return false;
 
     /* testmempoolaccept's maxfeerate. */

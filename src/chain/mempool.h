@@ -111,6 +111,17 @@ struct mempool *mempool_new(const struct policy_params *p, uint64_t k0, uint64_t
 void mempool_free(struct mempool *pool);
 /* Sets (or clears, fn NULL) the removal callback. */
 void mempool_set_removal_hook(struct mempool *pool, mempool_removal_fn fn, void *ctx);
+
+struct sig_cache_hook;
+struct script_cache;
+/* Lets acceptance fill the chainstate's caches so a transaction verified here is not
+ * verified again when a block confirms it: signatures go through sig_hook (use
+ * sigcache_mempool_hook), and after a second check with consensus_flags (the flags the
+ * next block will be validated with; Core's ConsensusScriptChecks) the wtxid is added to
+ * script_cache. Any argument may be NULL. Borrowed: they must outlive the pool. Flags
+ * that later differ from a block's only cost cache misses, never a wrong verdict. */
+void mempool_set_script_caches(struct mempool *pool, const struct sig_cache_hook *sig_hook,
+                               struct script_cache *script_cache, uint32_t consensus_flags);
 /* The pool's policy (borrowed). */
 const struct policy_params *mempool_policy(const struct mempool *pool);
 

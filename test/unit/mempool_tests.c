@@ -21,6 +21,7 @@
 
 #include "chain/coins.h"
 #include "chain/mempool.h"
+#include "chain/sigcache.h"
 #include "test_util.h"
 #include "chain/policy.h"
 #include "consensus/hash.h"
@@ -1400,10 +1401,52 @@ static void test_random_consistency(void **state)
     free(avail);
 }
 
+/* Acceptance fills the chainstate's caches: verified signatures, then the wtxid under the
+ * next block's consensus flags, so block validation does not verify the scripts again.
+ * A test-only acceptance records nothing. */
+static void test_fills_script_caches(void **state)
+{
+    struct fx *f = *state;
+    uint8_t salt[32] = {7};
+    struct sigcache *sc = sigcache_new(1 << 16, salt);
+    struct script_cache *xc = script_cache_new(1 << 16, salt);
+    assert_non_null(sc);
+    assert_non_null(xc);
+    mempool_set_script_caches(f->pool, sigcache_mempool_hook(sc), xc, SCRIPT_VERIFY_CONSENSUS);
+
+    struct outpoint op = fund(f, 100000);
+    struct tx tx;
+    int64_t outs[] = {99000};
+    spend1(f, &tx, op, 100000, outs, 1);
+    uint256 wtxid;
+    tx_wtxid(&tx, &wtxid);
+
+    struct mempool_accept_options o = {0};
+    o.test_accept = true;
+    struct mempool_accept_result r;
+    assert_true(accept_opts(f, &tx, &o, &r));
+    mempool_accept_result_clear(&r);
+    assert_false(script_cache_contains(xc, &wtxid, SCRIPT_VERIFY_CONSENSUS, false));
+
+    expect_ok(f, &tx);
+    assert_true(script_cache_contains(xc, &wtxid, SCRIPT_VERIFY_CONSENSUS, false));
+    /* Other flags are another key: no false hit. */
+    assert_false(script_cache_contains(xc, &wtxid, SCRIPT_VERIFY_P2SH, false));
+    struct sigcache_stats st;
+    sigcache_get_stats(sc, &st);
+    assert_true(st.inserts >= 1); /* the signature was stored on the way */
+
+    mempool_set_script_caches(f->pool, NULL, NULL, 0);
+    tx_clear(&tx);
+    script_cache_free(xc);
+    sigcache_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_accept_basic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fills_script_caches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reject_reasons, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chain_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ancestor_size_limit, setup, teardown),
