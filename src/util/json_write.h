@@ -4,7 +4,7 @@
  * 0.00012344999999999999: numerically the same double, but scripts that read decimals
  * see another value. Here a real that is a whole number of satoshis (a multiple of 1e-8
  * below 1e11) is written with exactly 8 decimals, as Core's ValueFromAmount does, and
- * any other real with the shortest of %.15g/%.16g/%.17g that reads back exactly. Keys
+ * any other real with %.16g, as Core's UniValue (setprecision(16)) does. Keys
  * keep insertion order; strings are UTF-8 with JSON escapes for control characters. */
 #ifndef IOP_UTIL_JSON_WRITE_H
 #define IOP_UTIL_JSON_WRITE_H

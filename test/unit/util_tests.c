@@ -483,7 +483,7 @@ static void test_json_write(void **state)
     expect_json(json_real(-0.5), 0, "-0.50000000");
     expect_json(json_real(0.00000001), 0, "0.00000001");
     expect_json(json_real(0.0), 0, "0.00000000");
-    /* Not a whole number of satoshis: shortest text that reads back exactly. */
+    /* Not a whole number of satoshis: 16 significant digits, as Core writes them. */
     expect_json(json_real(4.656542373906925e-10), 0, "4.656542373906925e-10");
     expect_json(json_real(0.123456789), 0, "0.123456789");
     expect_json(json_real(1e300), 0, "1e+300");
