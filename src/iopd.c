@@ -29,6 +29,7 @@
 #include "chain/mempool_rpc.h"
 #include "chain/mining_rpc.h"
 #include "chain/node_context.h"
+#include "chain/txindex.h"
 #include "chain/validation.h"
 #include "chain/rawtx_rpc.h"
 #include "iop-config.h"
@@ -128,6 +129,8 @@ static const struct arg_def iopd_options[] = {
      "If enabled, wipe chain state and block index, and rebuild them from blk*.dat files "
      "on disk."},
     {"loadblock", ARG_LIST, 0, "=<file>", "Imports blocks from external file on startup"},
+    {"txindex", ARG_BOOL, 0, "",
+     "Maintain a full transaction index, used by the getrawtransaction rpc call (default: 0)"},
     {"blocknotify", ARG_STRING, 0, "=<cmd>",
      "Execute command when the best block changes (%s in cmd is replaced by block hash)"},
     {"maxmempool", ARG_INT, 0, "=<n>",
@@ -258,6 +261,8 @@ struct node {
     struct chainstate *cs;
     struct mempool *mempool;
     bool persist_mempool;
+    struct txindex *txindex; /* -txindex; NULL when off */
+    struct chain_tx_rpc txrpc;
     char mempool_path[PATH_MAX];
     const char *blocknotify;
     /* Transactions of blocks disconnected since the last tip update, newest block first
@@ -417,8 +422,10 @@ static int setup_rpc(struct node *n, const struct chain_params *params)
         free(bind);
         return init_error("out of memory");
     }
+    n->txrpc = (struct chain_tx_rpc){&n->ctx, NULL};
     struct rpc_table chain_tables[] = {chain_rpc_table(&n->ctx), mining_rpc_table(&n->ctx),
-                                       mempool_rpc_table(&n->ctx)};
+                                       mempool_rpc_table(&n->ctx),
+                                       chain_tx_rpc_table(&n->txrpc)};
     for (size_t i = 0; i < sizeof chain_tables / sizeof chain_tables[0]; i++) {
         if (!rpc_dispatcher_add_table(n->dispatcher, &chain_tables[i])) {
             free(bind);
@@ -606,6 +613,13 @@ static void import_done(struct import_progress *p, bool ok, const char *err)
         log_info("Error importing %s: %s", p->what, err);
 }
 
+/* The import stops between blocks once shutdown is requested. */
+static bool import_interrupted(void *vc)
+{
+    const struct node_context *c = vc;
+    return c->shutdown_requested;
+}
+
 /* Core's ThreadImport: finishes a reindex, imports the -loadblock files, then loads
  * mempool.dat. Holds ctx.lock while working (yielding it in import_progress). */
 static void *import_thread(void *vn)
@@ -690,6 +704,11 @@ static int setup_chain(struct node *n)
     struct chainstate_callbacks cb = {on_block_connected, on_block_disconnected, on_tip_updated,
                                       n};
     if (!chainstate_subscribe(cs, &cb)) return init_error("cannot subscribe to the chain");
+    chainstate_set_interrupt(cs, import_interrupted, c);
+    if (args_get_bool(a, "txindex", false)) {
+        n->txindex = txindex_open(n->chaindir, cs, c, opt.reindex, err, sizeof err);
+        if (!n->txindex) return init_error("Unable to open the transaction index: %s", err);
+    }
 
     set_warmup(n, "Verifying blocks...");
     if (!chain_verify_blocks(cs, 3, 6, err, sizeof err))
@@ -720,6 +739,7 @@ static int setup_chain(struct node *n)
     c->chainstate = cs;
     c->mempool = n->mempool;
     c->importing = true;
+    n->txrpc.index = n->txindex;
     const struct block_index *tip = chainstate_tip(cs);
     if (tip) {
         char hex[65];
@@ -728,6 +748,8 @@ static int setup_chain(struct node *n)
     }
     pthread_mutex_unlock(&c->lock);
 
+    if (n->txindex && !txindex_start(n->txindex))
+        return init_error("cannot start the transaction index thread");
     if (pthread_create(&n->import_thread, NULL, import_thread, n) != 0)
         return init_error("cannot start the import thread");
     n->import_started = true;
@@ -763,7 +785,10 @@ static void shutdown_chain(struct node *n)
     }
     c->chainstate = NULL;
     c->mempool = NULL;
+    n->txrpc.index = NULL;
     pthread_mutex_unlock(&c->lock);
+    txindex_free(n->txindex);
+    n->txindex = NULL;
     char err[512];
     if (!chainstate_flush(n->cs, true, err, sizeof err))
         log_info("Error flushing the chainstate: %s", err);

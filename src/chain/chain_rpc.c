@@ -7,6 +7,7 @@
  * timeout passes or the node shuts down. */
 #include "chain/chain_rpc.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -20,7 +21,11 @@
 #include "chain/mempool.h"
 #include "chain/policy.h"
 #include "chain/script_format.h"
+#include "chain/txindex.h"
+#include "chain/undo.h"
 #include "chain/validation.h"
+#include "chain/dbwrapper.h"
+#include "consensus/address.h"
 #include "consensus/tx_check.h"
 #include "util/hex.h"
 
@@ -330,6 +335,9 @@ static bool rpc_getblockheader(void *ctx, const json_t *params, json_t **result,
     return *result != NULL;
 }
 
+static void add_undo_details(json_t *t, const struct tx *tx, const struct tx_undo *tu,
+                             const struct address_params *ap, bool prevout);
+
 static bool rpc_getblock(void *ctx, const json_t *params, json_t **result,
                          struct rpc_error *err)
 {
@@ -366,6 +374,14 @@ static bool rpc_getblock(void *ctx, const json_t *params, json_t **result,
         json_object_set_new(o, "size", json_integer((json_int_t)block_size(&b, true)));
         json_object_set_new(o, "weight", json_integer((json_int_t)block_weight(&b)));
         json_t *txs = json_array();
+        /* Core's blockToJSON: "fee" (and with verbosity 3 each input's "prevout") when
+         * the block's undo data can be read. */
+        struct block_undo undo;
+        block_undo_init(&undo);
+        char ue[200];
+        bool have_undo = verbosity >= 2 &&
+                         chainstate_read_block_undo(n->chainstate, idx, &undo, ue, sizeof ue) &&
+                         undo.count + 1 == b.tx_count;
         for (size_t i = 0; i < b.tx_count; i++) {
             if (verbosity == 1) {
                 uint256 txid;
@@ -373,17 +389,18 @@ static bool rpc_getblock(void *ctx, const json_t *params, json_t **result,
                 json_array_append_new(txs, hash_json(&txid));
                 continue;
             }
-            /* Verbosity 2 and 3: Core's TxToUniv with the hex. "fee" and the inputs'
-             * "prevout" need the block's undo data, which the chainstate does not
-             * expose yet, so they are left out (as Core does without undo data). */
             json_t *t = tx_to_json(&b.txs[i], &n->params->addr);
             struct writer w;
             writer_init(&w);
             tx_serialize(&w, &b.txs[i], true);
             if (t && !w.failed) json_object_set_new(t, "hex", hex_json(w.data, w.len));
             writer_free(&w);
+            if (t && have_undo && i > 0)
+                add_undo_details(t, &b.txs[i], &undo.txundo[i - 1], &n->params->addr,
+                                 verbosity >= 3);
             if (t) json_array_append_new(txs, t);
         }
+        block_undo_clear(&undo);
         json_object_set_new(o, "tx", txs);
         *result = o;
     }
@@ -759,6 +776,333 @@ static bool rpc_waitforblock(void *ctx, const json_t *params, json_t **result,
     "  \"nextblockhash\" : \"hex\"         (string, optional) The hash of the next block (if " \
     "available)\n"
 
+/* ---- UTXO set ---- */
+
+struct utxo_stats {
+    struct sha256_ctx hasher; /* hash_serialized_3 */
+    bool hash;
+    uint64_t txouts, bogosize, transactions;
+    int64_t total_amount;
+    uint256 last_txid;
+    bool any;
+};
+
+/* Core's GetBogoSize: a rough per-output size that does not depend on the database. */
+static uint64_t bogo_size(const struct coin *c)
+{
+    return 32 + 4 + 4 + 8 + 2 + (uint64_t)c->out.script_pubkey_len;
+}
+
+static bool stats_apply(void *vs, const struct outpoint *op, const struct coin *c)
+{
+    struct utxo_stats *s = vs;
+    if (!s->any || uint256_cmp(&s->last_txid, &op->hash) != 0) s->transactions++;
+    s->any = true;
+    s->last_txid = op->hash;
+    s->txouts++;
+    s->bogosize += bogo_size(c);
+    s->total_amount += c->out.value;
+    if (s->hash) {
+        /* Core's TxOutSer: outpoint, height*2 + coinbase (uint32), then the output. */
+        struct writer w;
+        writer_init_hash(&w, &s->hasher);
+        write_bytes(&w, op->hash.b, 32);
+        write_u32(&w, op->n);
+        write_u32(&w, c->height * 2 + (c->coinbase ? 1 : 0));
+        write_i64(&w, c->out.value);
+        write_var_bytes(&w, c->out.script_pubkey, c->out.script_pubkey_len);
+        writer_free(&w);
+    }
+    return true;
+}
+
+static bool rpc_gettxoutsetinfo(void *ctx, const json_t *params, json_t **result,
+                                struct rpc_error *err)
+{
+    const json_t *ht = param(params, 0);
+    const char *hash_type = ht ? json_string_value(ht) : "hash_serialized_3";
+    if (!hash_type) hash_type = "";
+    bool want_hash;
+    if (strcmp(hash_type, "hash_serialized_3") == 0)
+        want_hash = true;
+    else if (strcmp(hash_type, "none") == 0)
+        want_hash = false;
+    else if (strcmp(hash_type, "muhash") == 0)
+        return rpc_error_set(err, RPC_INVALID_PARAMETER,
+                             "hash_type muhash is not supported by iopd");
+    else
+        return rpc_error_set(err, RPC_INVALID_PARAMETER, "%s is not a valid hash_type",
+                             hash_type);
+    if (param(params, 1))
+        return rpc_error_set(err, RPC_INVALID_PARAMETER,
+                             "Querying specific block heights requires coinstatsindex");
+    struct node_context *n = lock_node(ctx, err);
+    if (!n) return false;
+    char e[256];
+    struct coins_db *cdb = chainstate_coins_db(n->chainstate, e, sizeof e);
+    if (!cdb) {
+        pthread_mutex_unlock(&n->lock);
+        return rpc_error_set(err, RPC_INTERNAL_ERROR, "Unable to read UTXO set: %s", e);
+    }
+    const struct block_index *tip = chainstate_tip(n->chainstate);
+    struct utxo_stats s;
+    memset(&s, 0, sizeof s);
+    s.hash = want_hash;
+    sha256_init(&s.hasher);
+    /* Core's HashWriter over TxOutSer of every coin in database order (Core groups a
+     * transaction's outputs in numeric order; the database's VARINT keys give the same
+     * order below 16512 outputs per transaction). */
+    char *ie = NULL;
+    bool ok = coins_db_for_each(cdb, stats_apply, &s, &ie);
+    uint8_t start = COINS_DB_COIN, end = COINS_DB_COIN + 1;
+    uint64_t disk = db_estimate_size(coins_db_handle(cdb), &start, 1, &end, 1);
+    json_t *o = NULL;
+    if (ok) {
+        o = json_object();
+        json_object_set_new(o, "height", json_integer(tip->height));
+        json_object_set_new(o, "bestblock", hash_json(&tip->hash));
+        json_object_set_new(o, "txouts", json_integer((json_int_t)s.txouts));
+        json_object_set_new(o, "bogosize", json_integer((json_int_t)s.bogosize));
+        if (want_hash) {
+            uint256 h;
+            sha256_finalize(&s.hasher, h.b);
+            sha256(h.b, 32, h.b);
+            json_object_set_new(o, "hash_serialized_3", hash_json(&h));
+        }
+        json_object_set_new(o, "total_amount", amount_to_json(s.total_amount));
+        json_object_set_new(o, "transactions", json_integer((json_int_t)s.transactions));
+        json_object_set_new(o, "disk_size", json_integer((json_int_t)disk));
+    }
+    pthread_mutex_unlock(&n->lock);
+    if (!ok) {
+        rpc_error_set(err, RPC_INTERNAL_ERROR, "Unable to read UTXO set: %s", ie ? ie : "?");
+        free(ie);
+        return false;
+    }
+    *result = o;
+    return true;
+}
+
+/* One scan object of scantxoutset: the scriptPubKey it matches and its descriptor. */
+struct scan_target {
+    uint8_t script[10000]; /* MAX_SCRIPT_SIZE; addresses need far less */
+    size_t len;
+    char *desc; /* with checksum */
+};
+
+struct scan_state {
+    struct scan_target *t;
+    size_t nt;
+    uint64_t scanned;
+    json_t *unspents;
+    int64_t total;
+    struct node_context *n;
+    const struct block_index *tip;
+};
+
+static bool scan_apply(void *vs, const struct outpoint *op, const struct coin *c)
+{
+    struct scan_state *s = vs;
+    s->scanned++;
+    for (size_t i = 0; i < s->nt; i++) {
+        if (s->t[i].len != c->out.script_pubkey_len ||
+            memcmp(s->t[i].script, c->out.script_pubkey, s->t[i].len) != 0)
+            continue;
+        json_t *u = json_object();
+        json_object_set_new(u, "txid", hash_json(&op->hash));
+        json_object_set_new(u, "vout", json_integer(op->n));
+        json_object_set_new(u, "scriptPubKey",
+                            hex_json(c->out.script_pubkey, c->out.script_pubkey_len));
+        json_object_set_new(u, "desc", json_string(s->t[i].desc));
+        json_object_set_new(u, "amount", amount_to_json(c->out.value));
+        json_object_set_new(u, "coinbase", json_boolean(c->coinbase));
+        json_object_set_new(u, "height", json_integer(c->height));
+        const struct block_index *b =
+            active_chain_at(chainstate_active(s->n->chainstate), (int32_t)c->height);
+        if (b) json_object_set_new(u, "blockhash", hash_json(&b->hash));
+        json_object_set_new(u, "confirmations",
+                            json_integer((json_int_t)s->tip->height - c->height + 1));
+        json_array_append_new(s->unspents, u);
+        s->total += c->out.value;
+        break;
+    }
+    return true;
+}
+
+/* Parses addr(ADDRESS) or raw(HEX), with an optional valid checksum, into t. */
+static bool parse_scan_desc(const char *desc, const struct address_params *ap,
+                            struct scan_target *t, struct rpc_error *err)
+{
+    size_t len = strlen(desc);
+    const char *hashmark = strchr(desc, '#');
+    if (hashmark) {
+        if (!descriptor_checksum_valid(desc))
+            return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY,
+                                 "Provided checksum '%s' does not match computed checksum",
+                                 hashmark + 1);
+        len = (size_t)(hashmark - desc);
+    }
+    char body[8192];
+    if (len >= sizeof body)
+        return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "Descriptor is too long");
+    memcpy(body, desc, len);
+    body[len] = '\0';
+    if (len > 6 && strncmp(body, "addr(", 5) == 0 && body[len - 1] == ')') {
+        body[len - 1] = '\0';
+        if (address_decode(t->script, &t->len, NULL, ap, body + 5) != ADDRESS_OK)
+            return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "Address is not valid");
+        body[len - 1] = ')';
+    } else if (len > 5 && strncmp(body, "raw(", 4) == 0 && body[len - 1] == ')') {
+        size_t hl = len - 5;
+        if (hl == 0 || hl % 2 != 0 || hl / 2 > sizeof t->script)
+            return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "Raw script is not hex");
+        for (size_t i = 0; i < hl / 2; i++) {
+            unsigned v;
+            if (!isxdigit((unsigned char)body[4 + 2 * i]) ||
+                !isxdigit((unsigned char)body[5 + 2 * i]) ||
+                sscanf(body + 4 + 2 * i, "%2x", &v) != 1)
+                return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "Raw script is not hex");
+            t->script[i] = (uint8_t)v;
+        }
+        t->len = hl / 2;
+    } else {
+        return rpc_error_set(err, RPC_INVALID_PARAMETER,
+                             "Descriptor '%s' is not supported: iopd scans addr(ADDRESS) and "
+                             "raw(HEX) descriptors only",
+                             body);
+    }
+    char ck[DESCRIPTOR_CHECKSUM_LEN + 1];
+    if (!descriptor_checksum(ck, body))
+        return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "Invalid characters in payload");
+    t->desc = malloc(len + 2 + DESCRIPTOR_CHECKSUM_LEN);
+    if (!t->desc) return rpc_error_set(err, RPC_OUT_OF_MEMORY, "Out of memory");
+    snprintf(t->desc, len + 2 + DESCRIPTOR_CHECKSUM_LEN, "%s#%s", body, ck);
+    return true;
+}
+
+static bool rpc_scantxoutset(void *ctx, const json_t *params, json_t **result,
+                             struct rpc_error *err)
+{
+    const char *action = json_string_value(json_array_get(params, 0));
+    if (!action) action = "";
+    /* Scans run to completion under the lock, so there is never one to report on. */
+    if (strcmp(action, "status") == 0) {
+        *result = json_null();
+        return true;
+    }
+    if (strcmp(action, "abort") == 0) {
+        *result = json_false();
+        return true;
+    }
+    if (strcmp(action, "start") != 0)
+        return rpc_error_set(err, RPC_INVALID_PARAMETER, "Invalid action '%s'", action);
+    const json_t *objs = param(params, 1);
+    if (!objs)
+        return rpc_error_set(err, RPC_INVALID_PARAMETER,
+                             "scanobjects argument is required for the start action");
+    if (!json_is_array(objs))
+        return rpc_error_set(err, RPC_TYPE_ERROR,
+                             "JSON value of type %s is not of expected type array",
+                             rpc_json_type_name(objs));
+    /* The profile is read under the lock (it is set when the chainstate opens). */
+    struct node_context *nc = lock_node(ctx, err);
+    if (!nc) return false;
+    struct address_params ap = nc->params->addr;
+    pthread_mutex_unlock(&nc->lock);
+    struct scan_state s;
+    memset(&s, 0, sizeof s);
+    s.nt = json_array_size(objs);
+    s.t = calloc(s.nt ? s.nt : 1, sizeof *s.t);
+    if (!s.t) return rpc_error_set(err, RPC_OUT_OF_MEMORY, "Out of memory");
+    bool ok = true;
+    for (size_t i = 0; ok && i < s.nt; i++) {
+        const json_t *o = json_array_get(objs, i);
+        const char *d = json_string_value(o);
+        if (!d && json_is_object(o)) d = json_string_value(json_object_get(o, "desc"));
+        if (!d) {
+            ok = rpc_error_set(err, RPC_INVALID_PARAMETER,
+                               "Scan object needs to be either a "
+                               "string or an object");
+            break;
+        }
+        ok = parse_scan_desc(d, &ap, &s.t[i], err);
+    }
+    json_t *o = NULL;
+    if (ok) {
+        struct node_context *n = lock_node(ctx, err);
+        if (!n) {
+            ok = false;
+        } else {
+            char e[256];
+            struct coins_db *cdb = chainstate_coins_db(n->chainstate, e, sizeof e);
+            char *ie = NULL;
+            s.n = n;
+            s.tip = chainstate_tip(n->chainstate);
+            s.unspents = json_array();
+            if (!cdb) {
+                ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "Unable to read UTXO set: %s", e);
+            } else if (!coins_db_for_each(cdb, scan_apply, &s, &ie)) {
+                ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "Unable to read UTXO set: %s",
+                                   ie ? ie : "?");
+                free(ie);
+            }
+            if (ok) {
+                o = json_object();
+                json_object_set_new(o, "success", json_true());
+                json_object_set_new(o, "txouts", json_integer((json_int_t)s.scanned));
+                json_object_set_new(o, "height", json_integer(s.tip->height));
+                json_object_set_new(o, "bestblock", hash_json(&s.tip->hash));
+                json_object_set_new(o, "unspents", s.unspents);
+                s.unspents = NULL;
+                json_object_set_new(o, "total_amount", amount_to_json(s.total));
+            }
+            json_decref(s.unspents);
+            pthread_mutex_unlock(&n->lock);
+        }
+    }
+    for (size_t i = 0; i < s.nt; i++) free(s.t[i].desc);
+    free(s.t);
+    if (!ok) return false;
+    *result = o;
+    return true;
+}
+
+/* ---- Transactions with their spent outputs ---- */
+
+/* Adds Core's TxToUniv undo details to t (tx_to_json's object for tx): each input's
+ * "prevout" (with prevout, placed before "sequence" as Core does) and "fee". */
+static void add_undo_details(json_t *t, const struct tx *tx, const struct tx_undo *tu,
+                             const struct address_params *ap, bool prevout)
+{
+    int64_t in = 0, out = 0;
+    json_t *vin = json_object_get(t, "vin");
+    for (size_t i = 0; i < tx->vin_count && i < tu->count; i++) {
+        const struct coin *c = &tu->prevout[i];
+        in += c->out.value;
+        if (!prevout) continue;
+        json_t *e = json_array_get(vin, i);
+        if (!e) continue;
+        json_t *seq = json_object_get(e, "sequence");
+        if (seq) json_incref(seq);
+        json_object_del(e, "sequence");
+        json_t *p = json_object();
+        json_object_set_new(p, "generated", json_boolean(c->coinbase));
+        json_object_set_new(p, "height", json_integer(c->height));
+        json_object_set_new(p, "value", amount_to_json(c->out.value));
+        json_object_set_new(
+            p, "scriptPubKey",
+            script_to_json(c->out.script_pubkey, c->out.script_pubkey_len, ap, true, true));
+        json_object_set_new(e, "prevout", p);
+        if (seq) json_object_set_new(e, "sequence", seq);
+    }
+    for (size_t i = 0; i < tx->vout_count; i++) out += tx->vout[i].value;
+    json_t *hex = json_object_get(t, "hex");
+    if (hex) json_incref(hex);
+    json_object_del(t, "hex");
+    json_object_set_new(t, "fee", amount_to_json(in - out));
+    if (hex) json_object_set_new(t, "hex", hex);
+}
+
 static const struct rpc_method methods[] = {
     {"getblockchaininfo",
      "blockchain",
@@ -853,8 +1197,9 @@ static const struct rpc_method methods[] = {
      "If verbosity is 1, returns an Object with information about block <hash>.\n"
      "If verbosity is 2, returns an Object with information about block <hash> and "
      "information about each transaction.\n"
-     "If verbosity is 3, the same as 2 (iopd does not show the inputs' prevout or the fee "
-     "yet).\n\n"
+     "If verbosity is 3, returns an Object with information about block <hash> and "
+     "information about each transaction, including prevout information for inputs (only "
+     "for unpruned blocks in the current best chain).\n\n"
      "Arguments:\n"
      "1. blockhash    (string, required) The block hash\n"
      "2. verbosity    (numeric, optional, default=1) 0 for hex-encoded data, 1 for a JSON "
@@ -1015,6 +1360,109 @@ static const struct rpc_method methods[] = {
      "}\n\n"
      "Examples:\n"
      "> iop-cli gettxout \"mytxid\" 1"},
+    {"gettxoutsetinfo",
+     "blockchain",
+     rpc_gettxoutsetinfo,
+     {{"hash_type", RPC_ARG_STR, true},
+      {"hash_or_height", RPC_ARG_ANY, true},
+      {"use_index", RPC_ARG_BOOL, true}},
+     "gettxoutsetinfo ( \"hash_type\" hash_or_height use_index )\n\n"
+     "Returns statistics about the unspent transaction output set.\n"
+     "Note this call may take some time.\n\n"
+     "Arguments:\n"
+     "1. hash_type         (string, optional, default=\"hash_serialized_3\") Which UTXO set "
+     "hash should be calculated. Options: 'hash_serialized_3' (the legacy algorithm), "
+     "'none' ('muhash' is not supported by iopd).\n"
+     "2. hash_or_height    (string or numeric, optional) Not supported without "
+     "coinstatsindex (iopd has none): must be omitted.\n"
+     "3. use_index         (boolean, optional, default=true) Ignored (iopd has no "
+     "coinstatsindex).\n\n"
+     "Result:\n"
+     "{                                     (json object)\n"
+     "  \"height\" : n,                       (numeric) The block height (index) of the "
+     "returned statistics\n"
+     "  \"bestblock\" : \"hex\",                (string) The hash of the block at which "
+     "these statistics are calculated\n"
+     "  \"txouts\" : n,                       (numeric) The number of unspent transaction "
+     "outputs\n"
+     "  \"bogosize\" : n,                     (numeric) Database-independent, meaningless "
+     "metric indicating the UTXO set size\n"
+     "  \"hash_serialized_3\" : \"hex\",        (string, optional) The serialized hash (only "
+     "present if 'hash_serialized_3' hash_type is chosen)\n"
+     "  \"total_amount\" : n,                 (numeric) The total amount of coins in the "
+     "UTXO set\n"
+     "  \"transactions\" : n,                 (numeric) The number of transactions with "
+     "unspent outputs\n"
+     "  \"disk_size\" : n                     (numeric) The estimated size of the chainstate "
+     "on disk\n"
+     "}\n\n"
+     "Examples:\n"
+     "> iop-cli gettxoutsetinfo\n"
+     "> iop-cli gettxoutsetinfo \"none\""},
+    {"scantxoutset",
+     "blockchain",
+     rpc_scantxoutset,
+     {{"action", RPC_ARG_STR, false}, {"scanobjects", RPC_ARG_ANY, true}},
+     "scantxoutset \"action\" ( [scanobjects,...] )\n\n"
+     "Scans the unspent transaction output set for entries that match certain output "
+     "descriptors.\n"
+     "iopd supports these descriptors (with or without a checksum):\n"
+     "    addr(<address>)                      Outputs whose output script corresponds to "
+     "the specified address\n"
+     "    raw(<hex script>)                    Outputs whose output script equals the "
+     "specified hex-encoded bytes\n"
+     "Other descriptors are refused with error -8. A scan runs to completion while it "
+     "holds the chain lock, so \"status\" always returns null and \"abort\" false.\n\n"
+     "Arguments:\n"
+     "1. action        (string, required) The action to execute\n"
+     "                  \"start\" for starting a scan\n"
+     "                  \"abort\" for aborting the current scan (returns true when abort "
+     "was successful)\n"
+     "                  \"status\" for progress report (in %) of the current scan\n"
+     "2. scanobjects   (json array, optional) Array of scan objects. Required for "
+     "\"start\" action\n"
+     "     [\n"
+     "       \"descriptor\",             (string) An output descriptor\n"
+     "       {                        (json object) An object with output descriptor and "
+     "metadata\n"
+     "         \"desc\": \"str\",         (string, required) An output descriptor\n"
+     "       },\n"
+     "       ...\n"
+     "     ]\n\n"
+     "Result (when action=='start'; only returns after scan completes):\n"
+     "{                                (json object)\n"
+     "  \"success\" : true|false,         (boolean) Whether the scan was completed\n"
+     "  \"txouts\" : n,                  (numeric) The number of unspent transaction outputs "
+     "scanned\n"
+     "  \"height\" : n,                  (numeric) The block height at which the scan was "
+     "done\n"
+     "  \"bestblock\" : \"hex\",           (string) The hash of the block at the tip of the "
+     "chain\n"
+     "  \"unspents\" : [                 (json array)\n"
+     "    {                             (json object)\n"
+     "      \"txid\" : \"hex\",             (string) The transaction id\n"
+     "      \"vout\" : n,                 (numeric) The vout value\n"
+     "      \"scriptPubKey\" : \"hex\",     (string) The output script\n"
+     "      \"desc\" : \"str\",             (string) A specialized descriptor for the matched "
+     "output script\n"
+     "      \"amount\" : n,               (numeric) The total amount in IOP of the unspent "
+     "output\n"
+     "      \"coinbase\" : true|false,    (boolean) Whether this is a coinbase output\n"
+     "      \"height\" : n,               (numeric) Height of the unspent transaction "
+     "output\n"
+     "      \"blockhash\" : \"hex\",        (string) Blockhash of the unspent transaction "
+     "output\n"
+     "      \"confirmations\" : n         (numeric) Number of confirmations of the unspent "
+     "transaction output when the scan was done\n"
+     "    },\n"
+     "    ...\n"
+     "  ],\n"
+     "  \"total_amount\" : n             (numeric) The total amount of all found unspent "
+     "outputs in IOP\n"
+     "}\n\n"
+     "Examples:\n"
+     "> iop-cli scantxoutset start '[\"addr(pXXX)\"]'\n"
+     "> iop-cli scantxoutset status"},
     {"verifychain",
      "blockchain",
      rpc_verifychain,
@@ -1122,5 +1570,237 @@ static const struct rpc_method methods[] = {
 struct rpc_table chain_rpc_table(struct node_context *node)
 {
     struct rpc_table t = {methods, sizeof methods / sizeof methods[0], node};
+    return t;
+}
+
+/* ---- getrawtransaction (its own table: it needs the transaction index) ---- */
+
+/* Core's GetTransaction: the mempool, then the index; or the given block. On success
+ * *tx is a copy (caller clears) and *block_hash the block it is in (zero for the
+ * mempool). */
+static bool find_tx(struct chain_tx_rpc *c, const uint256 *txid,
+                    const struct block_index *in_block, struct tx *tx, uint256 *block_hash,
+                    bool *read_error)
+{
+    struct node_context *n = c->node;
+    memset(block_hash, 0, sizeof *block_hash);
+    *read_error = false;
+    const struct block_index *idx = in_block;
+    size_t pos = SIZE_MAX;
+    if (!idx) {
+        const struct mempool_entry *me = n->mempool ? mempool_get(n->mempool, txid) : NULL;
+        if (me) return tx_copy(tx, &me->tx);
+        struct txindex_entry e;
+        if (!c->index || !txindex_find(c->index, txid, &e)) return false;
+        idx = chainstate_lookup(n->chainstate, &e.block_hash);
+        if (!idx) return false;
+        pos = e.tx_pos;
+    }
+    struct block b;
+    char err[200];
+    if (!chainstate_read_block(n->chainstate, idx, &b, err, sizeof err)) {
+        *read_error = true;
+        return false;
+    }
+    bool found = false;
+    for (size_t i = 0; i < b.tx_count && !found; i++) {
+        if (pos != SIZE_MAX && i != pos) continue;
+        uint256 h;
+        tx_txid(&b.txs[i], &h);
+        if (uint256_cmp(&h, txid) == 0) found = tx_copy(tx, &b.txs[i]);
+    }
+    block_clear(&b);
+    if (found) *block_hash = idx->hash;
+    return found;
+}
+
+/* The spent outputs of tx when it is in block idx and the undo data can be read. */
+static bool tx_undo_for(struct node_context *n, const struct block_index *idx,
+                        const uint256 *txid, struct block_undo *undo, size_t *which)
+{
+    char e[200];
+    struct block b;
+    if (!chainstate_read_block(n->chainstate, idx, &b, e, sizeof e)) return false;
+    bool ok = false;
+    for (size_t i = 1; i < b.tx_count; i++) {
+        uint256 h;
+        tx_txid(&b.txs[i], &h);
+        if (uint256_cmp(&h, txid) == 0) {
+            *which = i - 1;
+            ok = true;
+            break;
+        }
+    }
+    if (ok)
+        ok = chainstate_read_block_undo(n->chainstate, idx, undo, e, sizeof e) &&
+             undo->count + 1 == b.tx_count;
+    block_clear(&b);
+    return ok;
+}
+
+static bool rpc_getrawtransaction(void *ctx, const json_t *params, json_t **result,
+                                  struct rpc_error *err)
+{
+    struct chain_tx_rpc *c = ctx;
+    uint256 txid, bh;
+    if (!parse_hash(json_array_get(params, 0), "parameter 1", &txid, err)) return false;
+    const json_t *v = param(params, 1);
+    json_int_t verbosity = 0;
+    if (v) {
+        if (json_is_boolean(v))
+            verbosity = json_is_true(v) ? 1 : 0;
+        else if (is_int32(v))
+            verbosity = json_integer_value(v);
+        else if (json_is_number(v))
+            return rpc_error_set(err, RPC_MISC_ERROR, "JSON integer out of range");
+        else
+            return rpc_error_set(err, RPC_TYPE_ERROR,
+                                 "JSON value of type %s is not of expected type number",
+                                 rpc_json_type_name(v));
+    }
+    const json_t *bv = param(params, 2);
+    if (bv && !parse_hash(bv, "parameter 3", &bh, err)) return false;
+    struct node_context *n = lock_node(c->node, err);
+    if (!n) return false;
+    const struct block_index *idx = NULL;
+    if (bv) {
+        idx = chainstate_lookup(n->chainstate, &bh);
+        if (!idx) {
+            pthread_mutex_unlock(&n->lock);
+            return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "Block hash not found");
+        }
+    }
+    const struct block_index *genesis = active_chain_at(chainstate_active(n->chainstate), 0);
+    if (uint256_cmp(&txid, &genesis->merkle_root) == 0) {
+        pthread_mutex_unlock(&n->lock);
+        return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY,
+                             "The genesis block coinbase is not considered an ordinary "
+                             "transaction and cannot be retrieved");
+    }
+    struct tx tx;
+    tx_init(&tx);
+    uint256 in_block;
+    bool read_error;
+    if (!find_tx(c, &txid, idx, &tx, &in_block, &read_error)) {
+        tx_clear(&tx);
+        bool synced = c->index && txindex_synced(c->index);
+        pthread_mutex_unlock(&n->lock);
+        if (idx && (!(idx->status & BLOCK_HAVE_DATA) || read_error))
+            return rpc_error_set(err, RPC_MISC_ERROR, "Block not available");
+        const char *msg =
+            idx         ? "No such transaction found in the provided block"
+            : !c->index ? "No such mempool transaction. Use -txindex or provide a block hash "
+                          "to enable blockchain transaction queries"
+            : !synced   ? "No such mempool transaction. Blockchain transactions are still in "
+                          "the process of being indexed"
+                        : "No such mempool or blockchain transaction";
+        return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY,
+                             "%s. Use gettransaction for wallet transactions.", msg);
+    }
+    struct writer w;
+    writer_init(&w);
+    tx_serialize(&w, &tx, true);
+    json_t *hex = w.failed ? NULL : hex_json(w.data, w.len);
+    writer_free(&w);
+    json_t *o = NULL;
+    if (verbosity <= 0) {
+        o = hex;
+    } else if (hex) {
+        o = json_object();
+        if (idx)
+            json_object_set_new(
+                o, "in_active_chain",
+                json_boolean(active_chain_contains(chainstate_active(n->chainstate), idx)));
+        const struct block_index *bidx =
+            uint256_is_zero(&in_block) ? NULL : chainstate_lookup(n->chainstate, &in_block);
+        json_t *t = tx_to_json(&tx, &n->params->addr);
+        if (t) {
+            json_object_update(o, t);
+            json_decref(t);
+        }
+        json_object_set_new(o, "hex", hex);
+        struct block_undo undo;
+        block_undo_init(&undo);
+        size_t which = 0;
+        if (verbosity >= 2 && bidx && !tx_is_coinbase(&tx) &&
+            tx_undo_for(n, bidx, &txid, &undo, &which))
+            add_undo_details(o, &tx, &undo.txundo[which], &n->params->addr, true);
+        block_undo_clear(&undo);
+        if (bidx) {
+            json_object_set_new(o, "blockhash", hash_json(&bidx->hash));
+            const struct active_chain *ac = chainstate_active(n->chainstate);
+            if (active_chain_contains(ac, bidx)) {
+                json_object_set_new(o, "confirmations",
+                                    json_integer(active_chain_height(ac) - bidx->height + 1));
+                json_object_set_new(o, "time", json_integer(bidx->time));
+                json_object_set_new(o, "blocktime", json_integer(bidx->time));
+            } else {
+                json_object_set_new(o, "confirmations", json_integer(0));
+            }
+        }
+    }
+    pthread_mutex_unlock(&n->lock);
+    tx_clear(&tx);
+    if (!o) return rpc_error_set(err, RPC_OUT_OF_MEMORY, "Out of memory");
+    *result = o;
+    return true;
+}
+
+static const struct rpc_method tx_methods[] = {
+    {"getrawtransaction",
+     "rawtransactions",
+     rpc_getrawtransaction,
+     {{"txid", RPC_ARG_STR, false},
+      {"verbosity", RPC_ARG_ANY, true},
+      {"blockhash", RPC_ARG_STR, true}},
+     "getrawtransaction \"txid\" ( verbosity \"blockhash\" )\n\n"
+     "By default, this call only returns a transaction if it is in the mempool. If -txindex "
+     "is enabled and no blockhash argument is passed, it will return the transaction if it "
+     "is in the mempool or any block.\n"
+     "If a blockhash argument is passed, it will return the transaction if\n"
+     "the specified block is available and the transaction is in that block.\n\n"
+     "Hint: Use gettransaction for wallet transactions.\n\n"
+     "If verbosity is 0 or omitted, returns the serialized transaction as a hex-encoded "
+     "string.\n"
+     "If verbosity is 1, returns a JSON Object with information about the transaction.\n"
+     "If verbosity is 2, returns a JSON Object with information about the transaction, "
+     "including fee and prevout information.\n\n"
+     "Arguments:\n"
+     "1. txid         (string, required) The transaction id\n"
+     "2. verbosity    (numeric, optional, default=0) 0 for hex-encoded data, 1 for a JSON "
+     "object, and 2 for JSON object with fee and prevout\n"
+     "3. blockhash    (string, optional) The block in which to look for the transaction\n\n"
+     "Result (if verbosity is not set or set to 0):\n"
+     "\"str\"    (string) The serialized transaction as a hex-encoded string for 'txid'\n\n"
+     "Result (if verbosity is set to 1):\n"
+     "{\n"
+     "  \"in_active_chain\" : true|false,   (boolean, optional) Whether specified block is in "
+     "the active chain or not (only present with explicit \"blockhash\" argument)\n"
+     "  \"blockhash\" : \"hex\",              (string, optional) the block hash\n"
+     "  \"confirmations\" : n,              (numeric, optional) The confirmations\n"
+     "  \"blocktime\" : xxx,                (numeric, optional) The block time expressed in "
+     "UNIX epoch time\n"
+     "  \"time\" : n,                       (numeric, optional) Same as \"blocktime\"\n"
+     "  \"hex\" : \"hex\",                    (string) The serialized, hex-encoded data for "
+     "'txid'\n"
+     "  ...                               Same output as decoderawtransaction\n"
+     "}\n\n"
+     "Result (for verbosity = 2):\n"
+     "{\n"
+     "  ...,                 Same output as verbosity = 1\n"
+     "  \"fee\" : n,           (numeric, optional) transaction fee in IOP, omitted if block "
+     "undo data is not available\n"
+     "  \"vin\" : [ { ..., \"prevout\" : { \"generated\", \"height\", \"value\", "
+     "\"scriptPubKey\" } } ]   (only if undo information is available)\n"
+     "}\n\n"
+     "Examples:\n"
+     "> iop-cli getrawtransaction \"mytxid\"\n"
+     "> iop-cli getrawtransaction \"mytxid\" 1\n"
+     "> iop-cli getrawtransaction \"mytxid\" 0 \"myblockhash\""},
+};
+
+struct rpc_table chain_tx_rpc_table(struct chain_tx_rpc *ctx)
+{
+    struct rpc_table t = {tx_methods, sizeof tx_methods / sizeof tx_methods[0], ctx};
     return t;
 }

@@ -86,6 +86,9 @@ struct chainstate {
     struct bip30_exception *bip30;
     size_t bip30_count;
     uint256 genesis_hash;
+    /* Asked between blocks of an import; true stops it (shutdown). */
+    bool (*interrupted)(void *ctx);
+    void *interrupt_ctx;
 };
 
 /* ---- Small helpers ---- */
@@ -189,6 +192,14 @@ bool chainstate_subscribe(struct chainstate *cs, const struct chainstate_callbac
     return true;
 }
 
+void chainstate_unsubscribe(struct chainstate *cs, const void *ctx)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < cs->ncbs; i++)
+        if (cs->cbs[i].ctx != ctx) cs->cbs[j++] = cs->cbs[i];
+    cs->ncbs = j;
+}
+
 /* ---- Accessors ---- */
 
 const struct chain_params *chainstate_params(const struct chainstate *cs)
@@ -246,6 +257,54 @@ bool chainstate_read_block(struct chainstate *cs, const struct block_index *idx,
         return false;
     }
     return true;
+}
+
+static bool flush_state(struct chainstate *cs, bool sync, bool erase, char *err, size_t errlen);
+
+bool chainstate_read_block_undo(struct chainstate *cs, const struct block_index *idx,
+                                struct block_undo *out, char *err, size_t errlen)
+{
+    block_undo_init(out);
+    if (!(idx->status & BLOCK_HAVE_UNDO) || !idx->prev) {
+        snprintf(err, errlen, "Undo data not available");
+        return false;
+    }
+    struct blockstore_pos pos = {idx->file, idx->undo_pos};
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (!blockstore_read_undo(cs->bs, &pos, &idx->prev->hash, &data, &len, err, errlen))
+        return false;
+    struct reader r;
+    reader_init(&r, data, len);
+    bool ok = block_undo_deserialize(&r, out) && reader_remaining(&r) == 0;
+    free(data);
+    if (!ok) {
+        block_undo_clear(out);
+        snprintf(err, errlen, "undo data at rev%05u.dat offset %u does not parse", idx->file,
+                 idx->undo_pos);
+    }
+    return ok;
+}
+
+struct coins_db *chainstate_coins_db(struct chainstate *cs, char *err, size_t errlen)
+{
+    char e[200];
+    if (!flush_state(cs, false, false, e, sizeof e)) {
+        snprintf(err, errlen, "%s", e);
+        return NULL;
+    }
+    return cs->coins_db;
+}
+
+void chainstate_set_interrupt(struct chainstate *cs, bool (*interrupted)(void *ctx), void *ctx)
+{
+    cs->interrupted = interrupted;
+    cs->interrupt_ctx = ctx;
+}
+
+bool chainstate_interrupted(const struct chainstate *cs)
+{
+    return cs->interrupted && cs->interrupted(cs->interrupt_ctx);
 }
 
 /* ---- Candidates and failure marks ---- */
@@ -1172,6 +1231,7 @@ bool chainstate_load_external_file(struct chainstate *cs, const char *path,
     struct validation_state st;
     validation_state_init(&st);
     for (;;) {
+        if (chainstate_interrupted(cs)) break;
         uint8_t *data = NULL;
         size_t len = 0;
         uint64_t off = 0;
@@ -1321,6 +1381,13 @@ bool chainstate_reindex(struct chainstate *cs, chainstate_progress_fn progress, 
         if (ok)
             ok = chainstate_load_external_file(cs, v[i], progress, ctx, err, errlen) &&
                  flush_state(cs, true, false, err, errlen);
+        /* Interrupted: the file stays parked and the reindex resumes at the next start. */
+        if (ok && chainstate_interrupted(cs)) {
+            free(v[i]);
+            for (size_t j = i + 1; j < n; j++) free(v[j]);
+            free(v);
+            return true;
+        }
         if (ok && unlink(v[i]) != 0) {
             snprintf(err, errlen, "reindex: cannot remove %s: %s", v[i], strerror(errno));
             ok = false;

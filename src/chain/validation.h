@@ -157,6 +157,16 @@ VAL_WU bool chainstate_reindex(struct chainstate *cs, chainstate_progress_fn pro
 /* True when parked block files are waiting to be reindexed. */
 bool chainstate_reindex_pending(const struct chainstate *cs);
 
+/* Shutdown hook: interrupted (may be NULL to clear) is asked before each block of
+ * chainstate_load_external_file and chainstate_reindex; when it returns true the import
+ * stops cleanly after the last whole block (returning true: what was imported is kept,
+ * an interrupted reindex leaves the current file parked and resumes at the next start).
+ * The progress callback keeps its signature; the hook is separate so that callers that
+ * only report progress are unaffected. */
+void chainstate_set_interrupt(struct chainstate *cs, bool (*interrupted)(void *ctx), void *ctx);
+/* True when the interrupt hook says stop. */
+bool chainstate_interrupted(const struct chainstate *cs);
+
 /* ---- Reading state ---- */
 
 const struct chain_params *chainstate_params(const struct chainstate *cs);
@@ -170,6 +180,18 @@ struct coins_cache *chainstate_coins(const struct chainstate *cs);
 /* Reads idx's block from disk into *out (owning nothing). False with err. */
 VAL_WU bool chainstate_read_block(struct chainstate *cs, const struct block_index *idx,
                                   struct block *out, char *err, size_t errlen);
+/* Reads idx's undo data (the coins its transactions spent, from rev*.dat) into *out,
+ * which the caller frees with block_undo_clear (it owns nothing on failure). False with
+ * err when the block has no undo data (genesis, not connected yet, pruned) or on an I/O
+ * or parse error. */
+struct block_undo;
+VAL_WU bool chainstate_read_block_undo(struct chainstate *cs, const struct block_index *idx,
+                                       struct block_undo *out, char *err, size_t errlen);
+/* The UTXO database, consistent with the tip: the cache is written to it first (without
+ * fsync and without emptying the cache), so iterating it sees the whole set at
+ * chainstate_tip. Borrowed; valid until the next block is connected. NULL with err when
+ * the flush fails. */
+VAL_WU struct coins_db *chainstate_coins_db(struct chainstate *cs, char *err, size_t errlen);
 /* The script verification flags for a block at idx (Core's GetBlockScriptFlags). */
 uint32_t chainstate_script_flags(const struct chainstate *cs, const struct block_index *idx);
 /* Script threads in use, the calling thread included (-par resolved as Core: 0 = one
@@ -199,5 +221,7 @@ struct chainstate_callbacks {
 
 /* Adds a listener (copied); up to 16. False when full. */
 VAL_WU bool chainstate_subscribe(struct chainstate *cs, const struct chainstate_callbacks *cb);
+/* Removes every listener whose ctx is ctx (one about to be freed). */
+void chainstate_unsubscribe(struct chainstate *cs, const void *ctx);
 
 #endif

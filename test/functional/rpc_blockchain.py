@@ -139,7 +139,12 @@ class BlockchainTest(IopTestFramework):
         assert_equal(pay["vin"][0]["txid"], "0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9")
         assert_equal([o["value"] for o in pay["vout"]], [10.0, 40.0])
         assert_in(pay["hex"], self.rpc.getblock(self.hashes[170], 0))
-        assert_equal(self.rpc.getblock(self.hashes[170], 3)["tx"], b2["tx"])
+        # Verbosity 3 adds each input's prevout (from the undo data) before "sequence".
+        b3 = self.rpc.getblock(self.hashes[170], 3)["tx"]
+        assert_equal(pay["fee"], 0.0)
+        prev = b3[1]["vin"][0].pop("prevout")
+        assert_equal([prev["generated"], prev["height"], prev["value"]], [True, 9, 50.0])
+        assert_equal(b3, b2["tx"])
         assert_equal(self.rpc.getblock(self.hashes[170], -1), self.rpc.getblock(self.hashes[170], 0))
 
     def check_getblockheader(self):

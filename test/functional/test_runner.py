@@ -27,6 +27,9 @@ BASE_SCRIPTS = [
     "rpc_rawtransaction.py",
     "mining_basic.py",
     "mempool_basic.py",
+    "feature_txindex.py",
+    "rpc_utxoset.py",
+    "interface_core_client.py",
 ]
 
 
