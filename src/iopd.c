@@ -26,6 +26,7 @@
 #include "chain/chain_rpc.h"
 #include "chain/chainparams.h"
 #include "chain/mempool.h"
+#include "chain/sigcache.h"
 #include "chain/mempool_rpc.h"
 #include "chain/mining_rpc.h"
 #include "chain/node_context.h"
@@ -727,6 +728,21 @@ static int setup_chain(struct node *n)
     if (!random_bytes(keys, sizeof keys)) return init_error("getrandom failed");
     n->mempool = mempool_new(&pol, keys[0], keys[1]);
     if (!n->mempool) return init_error("out of memory");
+    {
+        /* Acceptance fills the chainstate's caches so blocks skip what the mempool
+         * verified. The flags are those of the block after the current tip; on iop's
+         * chains they never change after height 1, and a mismatch elsewhere only costs
+         * cache misses. */
+        struct block_index next;
+        memset(&next, 0, sizeof next);
+        const struct block_index *t = chainstate_tip(cs);
+        next.prev = (struct block_index *)t;
+        next.height = t ? t->height + 1 : 0;
+        next.time = t ? t->time : 0;
+        mempool_set_script_caches(n->mempool, sigcache_mempool_hook(chainstate_sigcache(cs)),
+                                  chainstate_script_cache(cs),
+                                  chainstate_script_flags(cs, &next));
+    }
     n->persist_mempool = args_get_bool(a, "persistmempool", true);
     if (!fs_join(n->mempool_path, sizeof n->mempool_path, n->chaindir, "mempool.dat"))
         return init_error("mempool path too long");
