@@ -14,42 +14,19 @@ Before writing, the BIP341 code is checked against the BIP341 wallet vectors whe
 
 Usage: python3 test/data/gen_script_assets.py [output.json]
 """
-import hashlib
-import hmac
 import json
 import os
 import sys
 
 # ---- secp256k1 ----
 
-P = 2**256 - 2**32 - 977
-N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-G = (0x79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798,
-     0x483ADA7726A3C4655DA4FBFC0E1108A8FD17B448A68554199C47D08FFB10D4B8)
-
-
-def point_add(a, b):
-    if a is None:
-        return b
-    if b is None:
-        return a
-    if a[0] == b[0] and (a[1] + b[1]) % P == 0:
-        return None
-    if a == b:
-        lam = 3 * a[0] * a[0] * pow(2 * a[1], -1, P) % P
-    else:
-        lam = (b[1] - a[1]) * pow(b[0] - a[0], -1, P) % P
-    x = (lam * lam - a[0] - b[0]) % P
-    return (x, (lam * (a[0] - x) - a[1]) % P)
-
-
-def point_mul(pt, k):
-    result = None
-    for i in range(256, -1, -1):
-        result = point_add(result, result)
-        if (k >> i) & 1:
-            result = point_add(result, pt)
-    return result
+# The curve arithmetic, hashes, RFC 6979 ECDSA and serialization helpers are shared with
+# the functional tests (test/functional/test_framework/iop_tx.py), still independent of
+# the C code.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "functional",
+                                "test_framework"))
+from iop_tx import (G, N, P, compact, ecdsa_sign, hash160, hash256,  # noqa: E402
+                    point_add, point_mul, ser_bytes, ser_compressed, sha256)
 
 
 def lift_x(x):
@@ -60,63 +37,13 @@ def lift_x(x):
     return (x, y if y % 2 == 0 else P - y)
 
 
-def ser_compressed(pt):
-    return bytes([2 + (pt[1] & 1)]) + pt[0].to_bytes(32, "big")
-
-
 def xonly(pt):
     return pt[0].to_bytes(32, "big")
-
-
-def sha256(b):
-    return hashlib.sha256(b).digest()
-
-
-def hash256(b):
-    return sha256(sha256(b))
-
-
-def hash160(b):
-    return hashlib.new("ripemd160", sha256(b)).digest()
 
 
 def tagged(tag, msg):
     t = sha256(tag.encode())
     return sha256(t + t + msg)
-
-
-def ecdsa_sign(seckey, msg32):
-    """RFC 6979 deterministic nonce, low-S, DER encoded (without hash type)."""
-    x = seckey.to_bytes(32, "big")
-    h = int.from_bytes(msg32, "big") % N
-    h1 = h.to_bytes(32, "big")
-    v = b"\x01" * 32
-    k = b"\x00" * 32
-    k = hmac.new(k, v + b"\x00" + x + h1, "sha256").digest()
-    v = hmac.new(k, v, "sha256").digest()
-    k = hmac.new(k, v + b"\x01" + x + h1, "sha256").digest()
-    v = hmac.new(k, v, "sha256").digest()
-    while True:
-        v = hmac.new(k, v, "sha256").digest()
-        nonce = int.from_bytes(v, "big")
-        if 1 <= nonce < N:
-            r = point_mul(G, nonce)[0] % N
-            s = pow(nonce, -1, N) * (h + r * seckey) % N
-            if r and s:
-                break
-        k = hmac.new(k, v + b"\x00", "sha256").digest()
-        v = hmac.new(k, v, "sha256").digest()
-    if s > N // 2:
-        s = N - s
-
-    def der_int(i):
-        b = i.to_bytes(33, "big").lstrip(b"\x00")
-        if b[0] & 0x80:
-            b = b"\x00" + b
-        return b"\x02" + bytes([len(b)]) + b
-
-    body = der_int(r) + der_int(s)
-    return b"\x30" + bytes([len(body)]) + body
 
 
 def ecdsa_verify(pub, msg32, der):
@@ -169,18 +96,6 @@ def branch_hash(a, b):
 
 
 # ---- Serialization ----
-
-def compact(n):
-    if n < 0xFD:
-        return bytes([n])
-    if n <= 0xFFFF:
-        return b"\xfd" + n.to_bytes(2, "little")
-    return b"\xfe" + n.to_bytes(4, "little")
-
-
-def ser_bytes(b):
-    return compact(len(b)) + b
-
 
 def push(b):
     assert len(b) < 0x4C
