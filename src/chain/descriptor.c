@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int iop_placeholder_descriptor;

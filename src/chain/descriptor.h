@@ -1,0 +1,3 @@
+#ifndef IOP_STUB_DESCRIPTOR_H
+#define IOP_STUB_DESCRIPTOR_H
+#endif
