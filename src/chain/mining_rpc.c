@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "chain/blockindex.h"
+#include "chain/descriptor.h"
 #include "chain/mempool.h"
 #include "chain/miner.h"
 #include "chain/validation.h"
@@ -234,6 +235,42 @@ static bool rpc_generatetoaddress(void *ctx, const json_t *params, json_t **resu
                        json_string_value(json_array_get(params, 1))) != ADDRESS_OK)
         return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "Error: Invalid address");
     return generate_blocks(node, script, script_len, nblocks, (uint64_t)tries, result, err);
+}
+
+/* Core's getScriptFromDescriptor: the one script of a non-ranged descriptor; for
+ * combo, the P2WPKH script when there is one (compressed key) and P2PKH otherwise. */
+static bool rpc_generatetodescriptor(void *ctx, const json_t *params, json_t **result,
+                                     struct rpc_error *err)
+{
+    struct node_context *node = ctx;
+    long long nblocks = 0, tries = MINER_DEFAULT_MAX_TRIES;
+    if (!get_int(json_array_get(params, 0), INT32_MIN, INT32_MAX, &nblocks, err)) return false;
+    const json_t *mt = param(params, 2);
+    if (mt && !get_int(mt, INT32_MIN, INT32_MAX, &tries, err)) return false;
+    char error[DESCRIPTOR_ERR_MAX];
+    struct descriptor *d = descriptor_parse(json_string_value(json_array_get(params, 1)),
+                                            &node->params->addr, error);
+    if (!d) return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "%s", error);
+    if (descriptor_is_range(d)) {
+        descriptor_free(d);
+        return rpc_error_set(
+            err, RPC_INVALID_PARAMETER,
+            "Ranged descriptor not accepted. Maybe pass through deriveaddresses "
+            "first?");
+    }
+    struct descriptor_scripts s = {0};
+    bool ok = descriptor_expand(d, 0, &s, error);
+    descriptor_free(d);
+    if (!ok || s.count == 0) {
+        descriptor_scripts_clear(&s);
+        return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY,
+                             "Cannot derive script without private keys");
+    }
+    size_t pick = s.count == 1 ? 0 : s.count == 4 ? 2 : 1;
+    ok = generate_blocks(node, s.items[pick].data, s.items[pick].len, nblocks, (uint64_t)tries,
+                         result, err);
+    descriptor_scripts_clear(&s);
+    return ok;
 }
 
 static bool rpc_generateblock(void *ctx, const json_t *params, json_t **result,
@@ -794,6 +831,31 @@ static const struct rpc_method mining_methods[] = {
      "\n"
      "Examples:\n"
      "> iop-cli generateblock \"myaddress\" '[\"rawtx\", \"mempool_txid\"]'"},
+    {"generatetodescriptor",
+     "generating",
+     rpc_generatetodescriptor,
+     {{"num_blocks", RPC_ARG_NUM, false},
+      {"descriptor", RPC_ARG_STR, false},
+      {"maxtries", RPC_ARG_NUM, true}},
+     "generatetodescriptor num_blocks \"descriptor\" ( maxtries )\n"
+     "\n"
+     "Mine to a specified descriptor and return the block hashes.\n"
+     "\n"
+     "Arguments:\n"
+     "1. num_blocks    (numeric, required) How many blocks are generated.\n"
+     "2. descriptor    (string, required) The descriptor to send the newly generated coins "
+     "to.\n"
+     "3. maxtries      (numeric, optional, default=1000000) How many iterations to try.\n"
+     "\n"
+     "Result:\n"
+     "[           (json array) hashes of blocks generated\n"
+     "  \"hex\",    (string) blockhash\n"
+     "  ...\n"
+     "]\n"
+     "\n"
+     "Examples:\n"
+     "Generate 11 blocks to mydesc\n"
+     "> iop-cli generatetodescriptor 11 \"mydesc\""},
     {"generatetoaddress",
      "generating",
      rpc_generatetoaddress,

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "chain/descriptor.h"
 #include "chain/policy.h"
 #include "chain/script_format.h"
 #include "consensus/base58.h"
@@ -989,6 +990,94 @@ static bool rpc_signmessagewithprivkey(void *vctx, const json_t *params, json_t 
 
 /* ---- table ---- */
 
+static bool rpc_getdescriptorinfo(void *vctx, const json_t *params, json_t **result,
+                                  struct rpc_error *err)
+{
+    struct rawtx_rpc_ctx *ctx = vctx;
+    const char *text = json_string_value(json_array_get(params, 0));
+    char error[DESCRIPTOR_ERR_MAX];
+    struct descriptor *d = descriptor_parse(text, &ctx->params->addr, error);
+    if (!d) return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "%s", error);
+    /* the checksum of the text as given, without any "#..." part */
+    size_t body_len = strcspn(text, "#");
+    char *body = malloc(body_len + 1);
+    char *norm = descriptor_to_string(d);
+    char sum[DESCRIPTOR_CHECKSUM_LEN + 1] = "";
+    json_t *r = json_object();
+    bool ok = body && norm && r;
+    if (ok) {
+        memcpy(body, text, body_len);
+        body[body_len] = 0;
+        ok = descriptor_checksum(sum, body);
+    }
+    ok = ok && put(r, "descriptor", json_string(norm)) &&
+         put(r, "checksum", json_string(sum)) &&
+         put(r, "isrange", json_boolean(descriptor_is_range(d))) &&
+         put(r, "issolvable", json_boolean(descriptor_is_solvable(d))) &&
+         put(r, "hasprivatekeys", json_boolean(descriptor_has_private_keys(d)));
+    free(body);
+    free(norm);
+    descriptor_free(d);
+    if (!ok) {
+        json_decref(r);
+        return out_of_memory(err);
+    }
+    *result = r;
+    return true;
+}
+
+static bool rpc_deriveaddresses(void *vctx, const json_t *params, json_t **result,
+                                struct rpc_error *err)
+{
+    struct rawtx_rpc_ctx *ctx = vctx;
+    const struct address_params *p = &ctx->params->addr;
+    const char *text = json_string_value(json_array_get(params, 0));
+    const json_t *range = param(params, 1);
+    int64_t begin = 0, end = 0;
+    if (!strchr(text, '#'))
+        return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "Missing checksum");
+    char error[DESCRIPTOR_ERR_MAX];
+    struct descriptor *d = descriptor_parse(text, p, error);
+    if (!d) return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "%s", error);
+    bool ok = true;
+    if (!descriptor_is_range(d) && range)
+        ok = rpc_error_set(err, RPC_INVALID_PARAMETER,
+                           "Range should not be specified for an un-ranged descriptor");
+    else if (descriptor_is_range(d) && !range)
+        ok = rpc_error_set(err, RPC_INVALID_PARAMETER,
+                           "Range must be specified for a ranged descriptor");
+    else if (range)
+        ok = descriptor_parse_range(range, &begin, &end, err);
+    json_t *r = json_array();
+    if (!r) ok = ok && out_of_memory(err);
+    for (int64_t i = begin; ok && i <= end; i++) {
+        struct descriptor_scripts s = {0};
+        if (!descriptor_expand(d, (uint32_t)i, &s, error)) {
+            ok = rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "%s", error);
+            break;
+        }
+        for (size_t j = 0; ok && j < s.count; j++) {
+            char addr[ADDRESS_MAX_LEN + 1];
+            if (address_encode(addr, p, s.items[j].data, s.items[j].len) != ADDRESS_OK) {
+                /* combo's first script is P2PK, which has no address: skip it as Core */
+                if (s.count > 1 && j == 0) continue;
+                ok = rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY,
+                                   "Descriptor does not have a corresponding address");
+            } else if (json_array_append_new(r, json_string(addr)) != 0) {
+                ok = out_of_memory(err);
+            }
+        }
+        descriptor_scripts_clear(&s);
+    }
+    descriptor_free(d);
+    if (!ok) {
+        json_decref(r);
+        return false;
+    }
+    *result = r;
+    return true;
+}
+
 static const struct rpc_method rawtx_methods[] = {
     {"createrawtransaction",
      "rawtransactions",
@@ -1176,6 +1265,70 @@ static const struct rpc_method rawtx_methods[] = {
      "> curl --user myusername --data-binary '{\"jsonrpc\": \"2.0\", \"id\": \"curltest\", "
      "\"method\": \"decodescript\", \"params\": [\"hexstring\"]}' -H 'content-type: "
      "application/json' http://127.0.0.1:8337/"},
+    {"getdescriptorinfo",
+     "util",
+     rpc_getdescriptorinfo,
+     {{"descriptor", RPC_ARG_STR, false}},
+     "getdescriptorinfo \"descriptor\"\n"
+     "\n"
+     "Analyses a descriptor.\n"
+     "\n"
+     "Arguments:\n"
+     "1. descriptor    (string, required) The descriptor.\n"
+     "\n"
+     "Result:\n"
+     "{                                   (json object)\n"
+     "  \"descriptor\" : \"str\",             (string) The descriptor in canonical form, "
+     "without private keys. For a multipath descriptor, only the first will be returned.\n"
+     "  \"checksum\" : \"str\",               (string) The checksum for the input descriptor\n"
+     "  \"isrange\" : true|false,           (boolean) Whether the descriptor is ranged\n"
+     "  \"issolvable\" : true|false,        (boolean) Whether the descriptor is solvable\n"
+     "  \"hasprivatekeys\" : true|false     (boolean) Whether the input descriptor contained "
+     "at least one private key\n"
+     "}\n"
+     "\n"
+     "Examples:\n"
+     "Analyse a descriptor\n"
+     "> iop-cli getdescriptorinfo \"wpkh([d34db33f/84h/0h/0h]"
+     "0279be667ef9dcbbac55a06295Ce870b07029Bfcdb2dce28d959f2815b16f81798)\"\n"},
+    {"deriveaddresses",
+     "util",
+     rpc_deriveaddresses,
+     {{"descriptor", RPC_ARG_STR, false}, {"range", RPC_ARG_ANY, true}},
+     "deriveaddresses \"descriptor\" ( range )\n"
+     "\n"
+     "Derives one or more addresses corresponding to an output descriptor.\n"
+     "Examples of output descriptors are:\n"
+     "    pkh(<pubkey>)                                     P2PKH outputs for the given "
+     "pubkey\n"
+     "    wpkh(<pubkey>)                                    Native segwit P2PKH outputs for "
+     "the given pubkey\n"
+     "    sh(multi(<n>,<pubkey>,<pubkey>,...))              P2SH-multisig outputs for the "
+     "given threshold and pubkeys\n"
+     "    raw(<hex script>)                                 Outputs whose output script "
+     "equals the specified hex-encoded bytes\n"
+     "    tr(<pubkey>)                                      P2TR output (key path only)\n"
+     "\n"
+     "In the above, <pubkey> either refers to a fixed public key in hexadecimal notation, "
+     "or to an xpub/xprv optionally followed by one\n"
+     "or more path elements separated by \"/\", where \"h\" represents a hardened child "
+     "key.\n"
+     "\n"
+     "Arguments:\n"
+     "1. descriptor    (string, required) The descriptor.\n"
+     "2. range         (numeric or array, optional) If a ranged descriptor is used, this "
+     "specifies the end or the range (in [begin,end] notation) to derive.\n"
+     "\n"
+     "Result:\n"
+     "[           (json array)\n"
+     "  \"str\",    (string) the derived addresses\n"
+     "  ...\n"
+     "]\n"
+     "\n"
+     "Examples:\n"
+     "First three native segwit receive addresses\n"
+     "> iop-cli deriveaddresses \"wpkh([d34db33f/84h/0h/0h]xpub.../0/*)#cjjspncu\" "
+     "\"[0,2]\"\n"},
     {"signmessagewithprivkey",
      "util",
      rpc_signmessagewithprivkey,

@@ -29,6 +29,7 @@ BASE_SCRIPTS = [
     "mempool_basic.py",
     "feature_txindex.py",
     "rpc_utxoset.py",
+    "rpc_descriptors.py",
     "interface_core_client.py",
 ]
 
