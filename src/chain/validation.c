@@ -1444,6 +1444,29 @@ static bool add_genesis(struct chainstate *cs, char *err, size_t errlen)
     return ok;
 }
 
+/* Releases everything a chainstate owns, without flushing; used by a failed open and by
+ * close, so both free the same list. Parts not yet created are NULL or empty. */
+static void chainstate_free_parts(struct chainstate *cs)
+{
+    blockstore_close(cs->bs);
+    coins_cache_free(cs->coins);
+    coins_db_close(cs->coins_db);
+    db_close(cs->index_db);
+    block_map_free(cs->map);
+    active_chain_free(&cs->chain);
+    block_candidates_free(&cs->cand);
+    checkqueue_free(cs->queue);
+    sigcache_free(cs->sigcache);
+    script_cache_free(cs->script_cache);
+    for (size_t i = 0; i < cs->held_len; i++) free(cs->held[i].data);
+    free(cs->held);
+    free(cs->unlinked);
+    free(cs->bip30);
+    free(cs->datadir);
+    free(cs->blocks_dir);
+    free(cs);
+}
+
 struct chainstate *chainstate_open(const struct chainstate_options *opt, char *err,
                                    size_t errlen)
 {
@@ -1637,24 +1660,9 @@ struct chainstate *chainstate_open(const struct chainstate_options *opt, char *e
     return cs;
 oom:
     set_err(err, errlen, "out of memory", NULL);
-fail : {
+fail:
     /* Free without flushing: nothing was changed that a flush should keep. */
-    blockstore_close(cs->bs);
-    coins_cache_free(cs->coins);
-    coins_db_close(cs->coins_db);
-    db_close(cs->index_db);
-    block_map_free(cs->map);
-    active_chain_free(&cs->chain);
-    block_candidates_free(&cs->cand);
-    checkqueue_free(cs->queue);
-    sigcache_free(cs->sigcache);
-    script_cache_free(cs->script_cache);
-    free(cs->unlinked);
-    free(cs->bip30);
-    free(cs->datadir);
-    free(cs->blocks_dir);
-    free(cs);
-}
+    chainstate_free_parts(cs);
     return NULL;
 }
 
@@ -1663,21 +1671,5 @@ void chainstate_close(struct chainstate *cs)
     if (!cs) return;
     char err[200];
     (void)flush_state(cs, true, true, err, sizeof err);
-    blockstore_close(cs->bs);
-    coins_cache_free(cs->coins);
-    coins_db_close(cs->coins_db);
-    db_close(cs->index_db);
-    block_map_free(cs->map);
-    active_chain_free(&cs->chain);
-    block_candidates_free(&cs->cand);
-    checkqueue_free(cs->queue);
-    sigcache_free(cs->sigcache);
-    script_cache_free(cs->script_cache);
-    for (size_t i = 0; i < cs->held_len; i++) free(cs->held[i].data);
-    free(cs->held);
-    free(cs->unlinked);
-    free(cs->bip30);
-    free(cs->datadir);
-    free(cs->blocks_dir);
-    free(cs);
+    chainstate_free_parts(cs);
 }
