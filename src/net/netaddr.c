@@ -1,0 +1,2 @@
+/* Placeholder; being written. */
+typedef int iop_placeholder_netaddr;
