@@ -109,6 +109,8 @@ struct net_version {
  * after addr_from gets nonce 0, empty agent, height 0, relay true. A user agent longer
  * than 256 bytes is an error. */
 PROTO_WU bool net_version_decode(const uint8_t *p, size_t len, struct net_version *out, char *err);
+/* Writes every field, relay included. An address without a 16-byte form (TORv3, I2P) is
+ * written as 16 zero bytes; CJDNS as the IPv6 address it is. */
 void net_version_encode(struct writer *w, const struct net_version *v);
 
 /* ---- addr / addrv2 ---- */
@@ -126,8 +128,11 @@ PROTO_WU bool net_addr_decode(const uint8_t *p, size_t len, struct net_addr_list
 void net_addr_encode(struct writer *w, const struct net_addr_info *items, size_t count);
 /* addrv2 (BIP155): at most 1000 entries; services as CompactSize; address length at
  * most 512. Entries of unknown networks and of TORV2 are skipped (not an error); a known
- * network with the wrong address length is an error. */
+ * network with the wrong address length is an error. Also skipped, as Core treats them as
+ * invalid: IPv6 entries inside ::ffff:0:0/96 (IPv4), fd87:d87e:eb43::/48 (old TORv2) or
+ * fd6b:88c0:8724::/48 (internal), and CJDNS entries outside fc00::/8. */
 PROTO_WU bool net_addrv2_decode(const uint8_t *p, size_t len, struct net_addr_list *out, char *err);
+/* Entries of TORV2 and of unknown networks are skipped. */
 void net_addrv2_encode(struct writer *w, const struct net_addr_info *items, size_t count);
 
 /* ---- inv / getdata / notfound ---- */
@@ -205,6 +210,7 @@ void net_cmpctblock_clear(struct net_cmpctblock *c);
  * prefilled transaction that does not parse (witness allowed). */
 PROTO_WU bool net_cmpctblock_decode(const uint8_t *p, size_t len, struct net_cmpctblock *out,
                                     char *err);
+/* Prefilled indexes must be strictly increasing (as the decoder returns them). */
 void net_cmpctblock_encode(struct writer *w, const struct net_cmpctblock *c);
 /* Builds a compact block of b with the given nonce: the coinbase prefilled, every
  * other transaction as a short id of its wtxid. False on out of memory. */
