@@ -34,6 +34,8 @@
 #include "chain/validation.h"
 #include "chain/rawtx_rpc.h"
 #include "iop-config.h"
+#include "net/connman.h"
+#include "net/net_rpc.h"
 #include "rpc/auth.h"
 #include "rpc/control_rpc.h"
 #include "rpc/dispatch.h"
@@ -140,6 +142,51 @@ static const struct arg_def iopd_options[] = {
      "Do not keep transactions in the mempool longer than <n> hours (default: 336)"},
     {"persistmempool", ARG_BOOL, 0, "",
      "Whether to save the mempool on shutdown and load on restart (default: 1)"},
+    {"listen", ARG_BOOL, 0, "",
+     "Accept connections from outside (default: 1 if no -connect)"},
+    {"bind", ARG_LIST, ARG_NETWORK_ONLY, "=<addr>[:<port>]",
+     "Bind to given address and always listen on it (default: 0.0.0.0 and ::). Use "
+     "[host]:port notation for IPv6"},
+    {"port", ARG_INT, ARG_NETWORK_ONLY, "=<port>",
+     "Listen for connections on <port> (default: 4877, test: 7475, regtest: 14877, btc-main: "
+     "8333, btc-regtest: 18444)"},
+    {"connect", ARG_LIST, ARG_NETWORK_ONLY, "=<ip>",
+     "Connect only to the specified node; -noconnect disables automatic connections. This "
+     "option can be specified multiple times to connect to multiple nodes."},
+    {"addnode", ARG_LIST, ARG_NETWORK_ONLY, "=<ip>",
+     "Add a node to connect to and attempt to keep the connection open. This option can be "
+     "specified multiple times to add multiple nodes; connections are limited to 8 at a "
+     "time and are counted separately from the -maxconnections limit."},
+    {"seednode", ARG_LIST, ARG_NETWORK_ONLY, "=<ip>",
+     "Connect to a node to retrieve peer addresses, and disconnect. This option can be "
+     "specified multiple times to connect to multiple nodes."},
+    {"maxconnections", ARG_INT, 0, "=<n>",
+     "Maintain at most <n> automatic connections to peers (default: 125). This limit does "
+     "not apply to connections manually added via -addnode or the addnode RPC, which have a "
+     "separate limit of 8."},
+    {"maxreceivebuffer", ARG_INT, 0, "=<n>",
+     "Maximum per-connection receive buffer, <n>*1000 bytes (default: 5000)"},
+    {"maxsendbuffer", ARG_INT, 0, "=<n>",
+     "Maximum per-connection memory usage for the send buffer, <n>*1000 bytes (default: "
+     "1000)"},
+    {"peertimeout", ARG_INT, 0, "=<n>",
+     "Specify a p2p connection timeout delay in seconds. After connecting to a peer, wait "
+     "this amount of time before considering disconnection based on inactivity (minimum: 1, "
+     "default: 60)"},
+    {"bantime", ARG_INT, 0, "=<n>",
+     "Default duration (in seconds) of manually configured bans (default: 86400)"},
+    {"networkactive", ARG_BOOL, 0, "",
+     "Enable all P2P network activity (default: 1). Can be changed by the setnetworkactive "
+     "RPC command"},
+    {"whitebind", ARG_LIST, 0, "=<[permissions@]addr>",
+     "Bind to the given address and add permission flags to the peers connecting to it. Use "
+     "[host]:port notation for IPv6. Allowed permissions: bloomfilter, noban, forcerelay, "
+     "relay, mempool, download, addr. Specify multiple permissions separated by commas "
+     "(default: download,noban,mempool,relay). Can be specified multiple times."},
+    {"whitelist", ARG_LIST, 0, "=<[permissions@]IP address or network>",
+     "Add permission flags to the peers connecting from the given IP address (e.g. 1.2.3.4) "
+     "or CIDR-notated network (e.g. 1.2.3.0/24). Uses the same permissions as -whitebind. "
+     "Can be specified multiple times."},
     {"testactivationheight", ARG_LIST, ARG_HIDDEN, "=name@height",
      "Set the activation height of 'name' (bip34, dersig, cltv, csv, segwit, taproot). "
      "(regtest-only)"},
@@ -256,6 +303,9 @@ struct node {
     struct control_ctx control;
     struct rawtx_rpc_ctx rawtx;
     struct rpc_subnet *allow;
+    struct net_rpc_ctx netrpc;
+    struct connman *connman; /* the P2P network; NULL until started */
+    char user_agent[64];
     /* The chain (see node_context.h): created before the RPC tables that point at it. */
     struct node_context ctx;
     bool ctx_ready;
@@ -432,6 +482,13 @@ static int setup_rpc(struct node *n, const struct chain_params *params)
             free(bind);
             return init_error("out of memory");
         }
+    }
+    snprintf(n->user_agent, sizeof n->user_agent, "/iopd:%s/", PACKAGE_VERSION);
+    n->netrpc = (struct net_rpc_ctx){NULL, n->user_agent};
+    struct rpc_table net = net_rpc_table(&n->netrpc);
+    if (!rpc_dispatcher_add_table(n->dispatcher, &net)) {
+        free(bind);
+        return init_error("out of memory");
     }
     /* Tables of later modules (wallet, ...) are added here. */
     rpc_dispatcher_set_warmup(n->dispatcher, true, "Loading...");
@@ -772,6 +829,74 @@ static int setup_chain(struct node *n)
     return 0;
 }
 
+/* The P2P network (src/net): options checked here, sockets bound in connman_start. */
+static int setup_p2p(struct node *n)
+{
+    struct args *a = n->args;
+    const struct chain_params *params = n->ctx.params;
+    char err[512];
+    int64_t port = args_get_int(a, "port", params->default_port);
+    if (port <= 0 || port > 65535)
+        return init_error("Invalid port specified in -port: '%s'", args_get(a, "port"));
+    int64_t maxconn = args_get_int(a, "maxconnections", NET_DEFAULT_MAX_CONNECTIONS);
+    if (maxconn < 0) maxconn = 0;
+    int64_t rbuf = args_get_int(a, "maxreceivebuffer", NET_DEFAULT_MAX_RECEIVE_BUFFER);
+    int64_t sbuf = args_get_int(a, "maxsendbuffer", NET_DEFAULT_MAX_SEND_BUFFER);
+    int64_t timeout = args_get_int(a, "peertimeout", NET_DEFAULT_PEER_TIMEOUT);
+    if (rbuf < 1 || sbuf < 1) return init_error("-maxreceivebuffer and -maxsendbuffer must be positive");
+    if (timeout <= 0) return init_error("peertimeout must be a positive integer.");
+    const char **bind, **connect, **addnode, **seednode, **whitebind, **whitelist;
+    size_t nbind = args_get_list(a, "bind", &bind);
+    size_t nconnect = args_get_list(a, "connect", &connect);
+    size_t naddnode = args_get_list(a, "addnode", &addnode);
+    size_t nseednode = args_get_list(a, "seednode", &seednode);
+    size_t nwhitebind = args_get_list(a, "whitebind", &whitebind);
+    size_t nwhitelist = args_get_list(a, "whitelist", &whitelist);
+    bool connect_none = args_is_negated(a, "connect") ||
+                        (nconnect == 1 && strcmp(connect[0], "0") == 0);
+    if (connect_none) nconnect = 0;
+    bool connect_given = nconnect > 0 || connect_none;
+    struct connman_options opt = {
+        .params = params,
+        .node = &n->ctx,
+        .datadir = n->chaindir,
+        .listen = args_get_bool(a, "listen", !connect_given) || nbind > 0,
+        .port = (uint16_t)port,
+        .bind = bind,
+        .nbind = nbind,
+        .whitebind = whitebind,
+        .nwhitebind = nwhitebind,
+        .whitelist = whitelist,
+        .nwhitelist = nwhitelist,
+        .connect = connect,
+        .nconnect = nconnect,
+        .connect_none = connect_none,
+        .addnode = addnode,
+        .naddnode = naddnode,
+        .seednode = seednode,
+        .nseednode = nseednode,
+        .max_connections = (int)maxconn,
+        .max_receive_buffer = (size_t)rbuf * 1000,
+        .max_send_buffer = (size_t)sbuf * 1000,
+        .peer_timeout = (int)timeout,
+        .bantime = args_get_int(a, "bantime", BANMAN_DEFAULT_BANTIME),
+        .network_active = args_get_bool(a, "networkactive", true),
+        .allow_local_addrs = false,
+        .user_agent = n->user_agent,
+    };
+    if (!n->user_agent[0]) snprintf(n->user_agent, sizeof n->user_agent, "/iopd:%s/", PACKAGE_VERSION);
+    n->connman = connman_start(&opt, err, sizeof err);
+    free(bind);
+    free(connect);
+    free(addnode);
+    free(seednode);
+    free(whitebind);
+    free(whitelist);
+    if (!n->connman) return init_error("%s", err);
+    n->netrpc.cm = n->connman;
+    return 0;
+}
+
 /* Shutdown order: RPC (after waking the waits), the import thread, the mempool dump,
  * then the chainstate's final flush. */
 static void shutdown_chain(struct node *n)
@@ -829,6 +954,9 @@ static void shutdown_node(struct node *n)
     }
     rpc_server_stop(n->server);
     n->server = NULL;
+    connman_stop(n->connman);
+    n->connman = NULL;
+    n->netrpc.cm = NULL;
     if (n->ctx_ready) {
         shutdown_chain(n);
         node_context_destroy(&n->ctx);
@@ -976,6 +1104,7 @@ int main(int argc, char **argv)
 
     if (args_get_bool(a, "server", true) && setup_rpc(n, params) != 0) goto out;
     if (setup_chain(n) != 0) goto out;
+    if (setup_p2p(n) != 0) goto out;
 
     set_warmup(n, NULL);
     log_info("init message: Done loading");

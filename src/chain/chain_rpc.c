@@ -196,20 +196,6 @@ static uint64_t blocks_size_on_disk(const char *datadir)
     return total;
 }
 
-/* The best known header that is not marked failed. */
-static const struct block_index *best_header(const struct node_context *n)
-{
-    struct block_map *m = chainstate_block_map(n->chainstate);
-    const struct block_index *best = chainstate_tip(n->chainstate);
-    size_t cur = 0;
-    struct block_index *e;
-    while ((e = block_map_next(m, &cur)) != NULL) {
-        if (e->height < 0 || (e->status & BLOCK_FAILED_MASK)) continue;
-        if (!best || arith256_cmp(&e->chain_work, &best->chain_work) > 0) best = e;
-    }
-    return best;
-}
-
 /* ---- Methods ---- */
 
 static bool rpc_getblockchaininfo(void *ctx, const json_t *params, json_t **result,
@@ -219,7 +205,7 @@ static bool rpc_getblockchaininfo(void *ctx, const json_t *params, json_t **resu
     struct node_context *n = lock_node(ctx, err);
     if (!n) return false;
     const struct block_index *tip = chainstate_tip(n->chainstate);
-    const struct block_index *hdr = best_header(n);
+    const struct block_index *hdr = chainstate_best_header(n->chainstate);
     bool ibd = node_is_initial_block_download(n);
     char work[65], buf[16];
     arith256_to_hex(work, &tip->chain_work);

@@ -6,7 +6,7 @@
  * Differences: testmempoolaccept checks several transactions one by one against the
  * chain and the pool (Core evaluates them as a package, so a child of an earlier listed
  * transaction is "missing-inputs" here); getrawmempool has no mempool_sequence (the pool
- * keeps no sequence counter yet); sendrawtransaction does not relay (no P2P layer yet). */
+ * keeps no sequence counter yet); sendrawtransaction relays through the P2P layer. */
 #include "chain/mempool_rpc.h"
 
 #include <math.h>
@@ -544,6 +544,10 @@ static bool rpc_sendrawtransaction(void *ctx, const json_t *params, json_t **res
             mempool_accept_result_clear(&res);
             if (!ok) goto done;
         }
+    }
+    if (node->relay_tx) {
+        const struct mempool_entry *e = mempool_get(node->mempool, &id);
+        if (e) node->relay_tx(node->relay_ctx, &id, &e->wtxid);
     }
     *result = hash_json(&id);
 done:

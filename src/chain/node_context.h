@@ -16,6 +16,7 @@
 
 #include "chain/chainparams.h"
 #include "chain/policy.h"
+#include "consensus/hash.h"
 
 struct chainstate;
 struct mempool;
@@ -32,6 +33,10 @@ struct node_context {
     const char *datadir;              /* the chain's data directory (blocks/ is below it) */
     volatile bool importing; /* -reindex or -loadblock running (Core's LoadingBlocks) */
     bool ibd_done;           /* latch: initial block download is over (lock held) */
+    /* Set by the P2P layer once it runs: announces a transaction that is in the mempool
+     * to peers (sendrawtransaction). Called with `lock` held; it only queues. */
+    void (*relay_tx)(void *relay_ctx, const uint256 *txid, const uint256 *wtxid);
+    void *relay_ctx;
 };
 
 /* Initializes the lock and condition; params and now must be set by the caller. */

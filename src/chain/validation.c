@@ -69,6 +69,9 @@ struct chainstate {
     struct block_map *map;
     struct active_chain chain;
     struct block_candidates cand;
+    /* The most-work header not marked failed; NULL means "find it again" (after a
+     * failure mark or reconsider). */
+    struct block_index *best_header;
     /* Blocks with data whose parent's data has not arrived yet (Core's
      * m_blocks_unlinked). */
     struct block_index **unlinked;
@@ -210,6 +213,34 @@ struct block_index *chainstate_tip(const struct chainstate *cs)
 {
     return active_chain_tip(&cs->chain);
 }
+/* The header scan behind chainstate_best_header: the most-work header not marked
+ * failed (the first one seen wins a tie, as in Core). */
+static void find_best_header(struct chainstate *cs)
+{
+    struct block_index *best = active_chain_tip(&cs->chain);
+    size_t cur = 0;
+    struct block_index *e;
+    while ((e = block_map_next(cs->map, &cur)) != NULL) {
+        if (e->height < 0 || (e->status & BLOCK_FAILED_MASK)) continue;
+        if (!best || arith256_cmp(&e->chain_work, &best->chain_work) > 0) best = e;
+    }
+    cs->best_header = best;
+}
+
+static void note_header(struct chainstate *cs, struct block_index *e)
+{
+    if (cs->best_header && !(cs->best_header->status & BLOCK_FAILED_MASK) &&
+        !(e->status & BLOCK_FAILED_MASK) &&
+        arith256_cmp(&e->chain_work, &cs->best_header->chain_work) > 0)
+        cs->best_header = e;
+}
+
+struct block_index *chainstate_best_header(struct chainstate *cs)
+{
+    if (!cs->best_header || (cs->best_header->status & BLOCK_FAILED_MASK)) find_best_header(cs);
+    return cs->best_header;
+}
+
 int32_t chainstate_height(const struct chainstate *cs)
 {
     return active_chain_height(&cs->chain);
@@ -453,6 +484,7 @@ static bool accept_header(struct chainstate *cs, const struct block_header *h,
     const char *why = NULL;
     e = block_map_add_header(cs->map, h, hash, &why);
     if (!e) return sys_error(st, why ? why : "out of memory");
+    note_header(cs, e);
     *out = e;
     return true;
 }
@@ -1145,6 +1177,7 @@ bool chainstate_reconsider_block(struct chainstate *cs, const uint256 *hash,
         }
     }
     if (!rebuild_candidates(cs)) return sys_error(st, "out of memory");
+    cs->best_header = NULL;
     return chainstate_activate_best_chain(cs, st);
 }
 

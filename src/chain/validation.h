@@ -175,6 +175,9 @@ int32_t chainstate_height(const struct chainstate *cs);
 const struct active_chain *chainstate_active(const struct chainstate *cs);
 struct block_map *chainstate_block_map(const struct chainstate *cs);
 struct block_index *chainstate_lookup(const struct chainstate *cs, const uint256 *hash);
+/* The most-work header not marked failed (Core's m_best_header): the tip, or a header
+ * ahead of it whose block is still to be downloaded. Never NULL once open. */
+struct block_index *chainstate_best_header(struct chainstate *cs);
 /* The UTXO cache at the tip (borrowed; read it, do not modify it). */
 struct coins_cache *chainstate_coins(const struct chainstate *cs);
 /* Reads idx's block from disk into *out (owning nothing). False with err. */

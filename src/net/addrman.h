@@ -15,9 +15,9 @@
 #define ADDRMAN_WU __attribute__((warn_unused_result))
 
 /* Core's sizes: 1024 new buckets and 256 tried buckets of 64 slots. */
-#define ADDRMAN_NEW_BUCKET_COUNT     1024
-#define ADDRMAN_TRIED_BUCKET_COUNT   256
-#define ADDRMAN_BUCKET_SIZE          64
+#define ADDRMAN_NEW_BUCKET_COUNT             1024
+#define ADDRMAN_TRIED_BUCKET_COUNT           256
+#define ADDRMAN_BUCKET_SIZE                  64
 #define ADDRMAN_NEW_BUCKETS_PER_SOURCE_GROUP 64
 #define ADDRMAN_TRIED_BUCKETS_PER_GROUP      8
 
@@ -58,13 +58,18 @@ bool addrman_select(struct addrman *m, bool new_only, int64_t now, struct net_ad
 size_t addrman_get_addr(struct addrman *m, size_t max_count, unsigned max_pct, int64_t now,
                         struct net_addr_info *out);
 
-/* peers.dat: magic, format version, the key, every entry with its bucket positions'
- * inputs, SHA256d checksum; written atomically (temp file + rename). */
+/* peers.dat in this project's own format (not Core's; layout at the top of addrman.c):
+ * magic, format version, the key, the new and tried counts, every entry (address in an
+ * addrv2-like form, services, time, last try, last success, attempts, source address,
+ * tried flag: its bucket positions' inputs), SHA256d checksum of all that; written
+ * atomically (temp file + fsync + rename) with mode 0600. */
 ADDRMAN_WU bool addrman_save(struct addrman *m, const char *path, const uint8_t magic[4],
                              char *err, size_t errlen);
 /* Loads peers.dat. A missing file is not an error: *missing is set and NULL returned
- * with err empty. A corrupt or foreign file (other magic, bad checksum, bad entries):
- * NULL with err; the caller logs it and starts a new manager (as Core does). */
+ * with err empty. A corrupt or foreign file (other magic, other version, bad checksum,
+ * impossible counts, bad or duplicate entries, trailing bytes, over 64 MiB): NULL with
+ * err; the caller logs it and starts a new manager (as Core does). Entries are placed
+ * again from the stored key; one whose slot is already taken is dropped. */
 ADDRMAN_WU struct addrman *addrman_load(const char *path, const uint8_t magic[4], bool *missing,
                                         char *err, size_t errlen);
 

@@ -40,13 +40,18 @@ struct net_addr_info {
 /* The address length BIP155 requires for network id net; 0 for unknown networks. */
 size_t net_network_addr_len(uint8_t net);
 
-/* Parses "1.2.3.4", "1.2.3.4:8333", "::1", "[::1]", "[::1]:8333". The port defaults to
- * default_port when absent. Host names are refused (no DNS here). */
+/* Parses "1.2.3.4", "1.2.3.4:8333", "::1", "[::1]", "[::1]:8333", and Tor v3
+ * ("<56 base32>.onion", checksum and version checked) and I2P ("<52 base32>.b32.i2p")
+ * names, with an optional ":port". The port defaults to default_port when absent; ports
+ * above 65535, trailing text and "[" without "]" are refused. Brackets hold IPv6 only.
+ * Host names are refused (inet_pton only, no DNS here). */
 NETADDR_WU bool net_addr_parse(const char *s, uint16_t default_port, struct net_addr *out);
 /* "1.2.3.4:8333" / "[2001:db8::1]:8333" when with_port, else the bare host. Onion, I2P
  * and CJDNS addresses are shown in Core's forms (base32 + ".onion" / ".b32.i2p",
- * CJDNS as IPv6). Always NUL-terminates; 64 bytes is enough for every form with port
- * except I2P (use 80). */
+ * CJDNS as IPv6). Always NUL-terminates (cutting the text when buf is short); 64 bytes
+ * is enough for IPv4, IPv6 and CJDNS with port, NET_ADDR_STRLEN (80) for every form
+ * (an onion name with port takes 68 characters, an I2P one 66). */
+#define NET_ADDR_STRLEN 80
 void net_addr_format(const struct net_addr *a, bool with_port, char *buf, size_t len);
 
 /* From a socket address (AF_INET/AF_INET6; mapped IPv6 becomes IPv4). */
@@ -62,18 +67,20 @@ NETADDR_WU bool net_addr_to_v1(const struct net_addr *a, uint8_t out[16]);
  * IPv6, as Core does for addr v1). */
 void net_addr_from_v1(const uint8_t in[16], uint16_t port, struct net_addr *out);
 
-bool net_addr_equal(const struct net_addr *a, const struct net_addr *b);        /* with port */
-bool net_addr_same_host(const struct net_addr *a, const struct net_addr *b);    /* no port */
+bool net_addr_equal(const struct net_addr *a, const struct net_addr *b);     /* with port */
+bool net_addr_same_host(const struct net_addr *a, const struct net_addr *b); /* no port */
 bool net_addr_is_ipv4(const struct net_addr *a);
 bool net_addr_is_ipv6(const struct net_addr *a);
-bool net_addr_is_local(const struct net_addr *a);      /* 127/8, ::1 */
-bool net_addr_is_routable(const struct net_addr *a);   /* Core's IsRoutable: not RFC1918, ... */
-bool net_addr_is_valid(const struct net_addr *a);      /* Core's IsValid: not unspecified, ... */
+bool net_addr_is_local(const struct net_addr *a);    /* 127/8, 0/8 (as Core), ::1 */
+bool net_addr_is_routable(const struct net_addr *a); /* Core's IsRoutable: not RFC1918, ... */
+bool net_addr_is_valid(const struct net_addr *a);    /* Core's IsValid: not unspecified, ... */
 
 /* The group an address belongs to for diversity (Core's GetGroup without ASMap): the
- * network id then /16 for IPv4, /32 for IPv6, 4 bits of the first byte for Tor/I2P;
- * local and unroutable addresses form one group per network. Returns the length
- * written to out (at most 8 bytes). */
+ * network id then /16 for IPv4 (also for the IPv4 inside 6to4, Teredo, NAT64 and SIIT
+ * IPv6 forms), /32 for IPv6 (/36 for Hurricane Electric's 2001:470::/32), 4 bits of the
+ * first byte for Tor/I2P, 12 bits for CJDNS; as in Core, all local and unroutable
+ * addresses form one group (the single byte 0). Returns the length written to out (at
+ * most 8 bytes). */
 size_t net_addr_group(const struct net_addr *a, uint8_t out[8]);
 
 /* ---- Subnets ---- */
@@ -84,10 +91,13 @@ struct net_subnet {
     bool valid;
 };
 
-/* "1.2.3.0/24", "1.2.3.4" (single host), "1.2.3.0/255.255.255.0", "2001:db8::/32". */
+/* "1.2.3.0/24", "1.2.3.4" (single host), "1.2.3.0/255.255.255.0", "2001:db8::/32".
+ * The base is masked ("1.2.3.4/24" is 1.2.3.0/24); non-contiguous netmasks, masks of the
+ * other family, ports and names are refused; onion/I2P subnets are single hosts. */
 NETADDR_WU bool net_subnet_parse(const char *s, struct net_subnet *out);
 /* A single-host subnet for a. */
 void net_subnet_from_addr(const struct net_addr *a, struct net_subnet *out);
+/* Whether a lies in n (Core's Match: an invalid address lies in no subnet). */
 bool net_subnet_match(const struct net_subnet *n, const struct net_addr *a);
 /* Core's forms: "1.2.3.0/24", "1.2.3.4/32", "2001:db8::/32". */
 void net_subnet_format(const struct net_subnet *n, char *buf, size_t len);

@@ -18,6 +18,9 @@ class TestNode:
         self.iopcli = os.path.join(builddir, "src", "iop-cli")
         self.chain = chain
         self.rpc_port = free_port()
+        # Every node listens on its own free loopback port (the default port would clash
+        # between nodes and parallel tests).
+        self.p2p_port = free_port()
         self.extra_args = list(extra_args or [])
         self.process = None
         self.stdout = self.stderr = None
@@ -30,7 +33,8 @@ class TestNode:
 
     def base_args(self):
         return ["-datadir=" + self.datadir, "-chain=" + self.chain,
-                "-rpcport=%d" % self.rpc_port, "-printtoconsole=0"]
+                "-rpcport=%d" % self.rpc_port, "-printtoconsole=0",
+                "-port=%d" % self.p2p_port, "-bind=127.0.0.1:%d" % self.p2p_port]
 
     def start(self, extra_args=None, wait=True, stderr=None):
         args = [self.iopd] + self.base_args() + (self.extra_args if extra_args is None else list(extra_args))
