@@ -175,6 +175,10 @@ uint64_t connman_local_services(struct connman *cm) { return cm->services; }
 void *connman_processing(struct connman *cm) { return cm->np; }
 const char *connman_user_agent(struct connman *cm) { return cm->opt.user_agent; }
 int connman_max_connections(struct connman *cm) { return cm->opt.max_connections; }
+int64_t connman_bantime(struct connman *cm)
+{
+    return cm->opt.bantime > 0 ? cm->opt.bantime : BANMAN_DEFAULT_BANTIME;
+}
 bool connman_network_active(struct connman *cm) { return cm->network_active; }
 
 void connman_totals(struct connman *cm, uint64_t *recv, uint64_t *sent)

@@ -222,6 +222,8 @@ size_t connman_count(struct connman *cm, int direction); /* 0 all, 1 inbound, 2 
 bool connman_network_active(struct connman *cm);
 void connman_set_network_active(struct connman *cm, bool active);
 int connman_max_connections(struct connman *cm);
+/* -bantime: the default duration of setban, seconds. */
+int64_t connman_bantime(struct connman *cm);
 /* Local addresses we listen on, for getnetworkinfo. */
 size_t connman_listen_addrs(struct connman *cm, struct net_addr *out, size_t max);
 const char *connman_user_agent(struct connman *cm);

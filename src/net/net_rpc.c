@@ -403,7 +403,7 @@ static bool rpc_setban(void *vctx, const json_t *params, json_t **result, struct
         if (banman_is_subnet_banned(bm, &s, now))
             return rpc_error_set(err, RPC_CLIENT_NODE_ALREADY_ADDED,
                                  "Error: IP/Subnet already banned");
-        int64_t bantime = BANMAN_DEFAULT_BANTIME;
+        int64_t bantime = connman_bantime(cm);
         const json_t *t = param(params, 2);
         if (t) {
             if (!json_is_integer(t))
