@@ -667,12 +667,11 @@ static void process_headers(struct net_processing *np, struct peer *p,
         block_header_hash(&hs[n - 1], &last);
         p->last_unknown_block = last;
         p->have_unknown_block = true;
-        if (p->unconnecting_headers > NP_MAX_UNCONNECTING_HEADERS) {
-            pthread_mutex_unlock(&np->node->lock);
-            connman_misbehaving(p, "%d non-connecting headers", p->unconnecting_headers);
-            return;
-        }
+        /* Core no longer punishes this: announcements can race a reorg. Ask for the
+         * headers that lead to them. */
         send_getheaders(np, p, chainstate_best_header(cs), NULL);
+        log_debug(LOG_NET, "received %zu headers that do not connect (%d so far) peer=%" PRId64,
+                  n, p->unconnecting_headers, p->id);
         goto out;
     }
     /* Low-work spam bound: a batch forking deep below our tip must bring more work. */
@@ -1714,14 +1713,17 @@ static void announce_blocks(struct net_processing *np)
                 sent = true;
             }
         }
-        if (!sent) {
+        if (sent) {
+            /* Only headers we sent tell us what they have (Core's pindexBestHeaderSent);
+             * after an inv they ask with getheaders, which updates it. */
+            p->last_announced = tip;
+        } else {
             struct net_inv inv = {MSG_BLOCK, tip->hash};
             struct writer w;
             writer_init(&w);
             net_inv_encode(&w, &inv, 1);
             connman_send_writer(p, "inv", &w);
         }
-        p->last_announced = tip;
     }
 }
 

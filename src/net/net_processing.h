@@ -25,7 +25,6 @@
 #define NP_INBOUND_INV_INTERVAL_US        (5 * 1000000LL)
 #define NP_OUTBOUND_INV_INTERVAL_US       (2 * 1000000LL)
 #define NP_MAX_INV_PER_MSG                1000
-#define NP_MAX_UNCONNECTING_HEADERS       10
 /* Headers of a side chain that forks more than this far below our tip and does not
  * bring more work than the tip are not stored (our bound on low-work header spam). */
 #define NP_MAX_LOW_WORK_FORK_DEPTH        288

@@ -25,7 +25,7 @@ class ConfigTest(IopTestFramework):
                         "[main]\ndebug=net\n" % (top_port, sec_port))
         node.rpc_port = sec_port
         # base_args passes -rpcport; drop it so the conf decides.
-        node.base_args = lambda: ["-datadir=" + node.datadir, "-regtest", "-printtoconsole=0"]
+        node.base_args = lambda: ["-datadir=" + node.datadir, "-regtest", "-printtoconsole=0", "-listen=0", "-listen=0"]
         node.start([])
         cats = node.rpc.logging()
         assert_equal(cats["rpc"], True)     # [regtest]
@@ -58,7 +58,7 @@ class ConfigTest(IopTestFramework):
 
         self.log("chain chosen by the conf file")
         self.write_conf("regtest=1\n[regtest]\nrpcport=%d\n" % other)
-        node.base_args = lambda: ["-datadir=" + node.datadir, "-printtoconsole=0"]
+        node.base_args = lambda: ["-datadir=" + node.datadir, "-printtoconsole=0", "-listen=0"]
         node.start([])
         assert node.rpc.uptime() >= 0
         node.stop()
@@ -85,7 +85,7 @@ class ConfigTest(IopTestFramework):
 
         self.log("-rpcpassword from the conf file applies to every chain")
         self.write_conf("rpcuser=confuser\nrpcpassword=confpass\n")
-        node.base_args = lambda: ["-datadir=" + node.datadir, "-regtest", "-printtoconsole=0",
+        node.base_args = lambda: ["-datadir=" + node.datadir, "-regtest", "-printtoconsole=0", "-listen=0",
                                   "-rpcport=%d" % node.rpc_port]
         node.rpc_user, node.rpc_password = "confuser", "confpass"
         node.start([])

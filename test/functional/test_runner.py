@@ -15,6 +15,11 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 BASE_SCRIPTS = [
+    # Longest first, so that -j2 finishes sooner.
+    "p2p_sync.py",
+    "p2p_invalid_messages.py",
+    "p2p_tx_relay.py",
+    "p2p_handshake.py",
     "feature_startup.py",
     "feature_config.py",
     "feature_loadblock.py",

@@ -1,11 +1,27 @@
 """One iopd process on regtest, in its own datadir, on free loopback ports."""
 import os
+import re
 import signal
 import subprocess
 import time
 
 from .authproxy import JSONRPCException, RPCProxy
 from .util import free_port, wait_until
+
+
+_HELP_CACHE = {}
+
+
+def daemon_knows(iopd, option):
+    """Whether `iopd -help` lists option (e.g. "-listen"); cached per binary."""
+    key = (iopd, os.path.getmtime(iopd) if os.path.exists(iopd) else 0)
+    if key not in _HELP_CACHE:
+        try:
+            out = subprocess.run([iopd, "-help"], capture_output=True, text=True, timeout=30).stdout
+        except (OSError, subprocess.SubprocessError):
+            out = ""
+        _HELP_CACHE[key] = out
+    return re.search(r"^\s+%s(\b|=)" % re.escape(option), _HELP_CACHE[key], re.M) is not None
 
 
 class TestNode:
@@ -18,23 +34,85 @@ class TestNode:
         self.iopcli = os.path.join(builddir, "src", "iop-cli")
         self.chain = chain
         self.rpc_port = free_port()
-        # Every node listens on its own free loopback port (the default port would clash
-        # between nodes and parallel tests).
-        self.p2p_port = free_port()
         self.extra_args = list(extra_args or [])
         self.process = None
         self.stdout = self.stderr = None
         self._rpc = None
         self.rpc_user = self.rpc_password = None
+        # Every node listens on its own free loopback port (the default port would clash
+        # between nodes and parallel tests).
+        self.p2p_port = free_port()
+        self.p2ps = []         # Python peers attached with add_p2p_connection()
+        self.p2ps_seen = []    # every Python peer ever attached (for the error check)
 
     @property
     def chaindir(self):
         return os.path.join(self.datadir, self.chain)
 
     def base_args(self):
-        return ["-datadir=" + self.datadir, "-chain=" + self.chain,
-                "-rpcport=%d" % self.rpc_port, "-printtoconsole=0",
-                "-port=%d" % self.p2p_port, "-bind=127.0.0.1:%d" % self.p2p_port]
+        args = ["-datadir=" + self.datadir, "-chain=" + self.chain,
+                "-rpcport=%d" % self.rpc_port, "-printtoconsole=0"]
+        if daemon_knows(self.iopd, "-bind"):
+            args += ["-port=%d" % self.p2p_port, "-bind=127.0.0.1:%d" % self.p2p_port]
+        return args
+
+    # ---- P2P ----
+
+    def enable_p2p(self):
+        """Kept for tests that call it: every node has its own P2P port already."""
+
+    @property
+    def p2p_addr(self):
+        return "127.0.0.1:%d" % self.p2p_port
+
+    def add_p2p_connection(self, p2p_conn=None, wait_for_verack=True, timeout=30, **kwargs):
+        """Connects a Python peer (default a new P2PInterface(**kwargs)) to this node's
+        P2P port and, unless told not to, waits for the handshake."""
+        from .p2p import P2PInterface
+        conn = p2p_conn if p2p_conn is not None else P2PInterface(**kwargs)
+        conn.peer_connect("127.0.0.1", self.p2p_port)
+        self.p2ps.append(conn)
+        self.p2ps_seen.append(conn)
+        if wait_for_verack:
+            conn.wait_for_verack(timeout)
+            conn.sync_with_ping(timeout)
+        return conn
+
+    def add_outbound_p2p_connection(self, p2p_conn=None, wait_for_verack=True, timeout=30,
+                                    **kwargs):
+        """Makes the node dial a listening Python peer (P2PInbound) with addnode onetry."""
+        from .p2p import P2PInbound
+        conn = p2p_conn if p2p_conn is not None else P2PInbound(**kwargs)
+        port = conn.listen()
+        self.p2ps.append(conn)
+        self.p2ps_seen.append(conn)
+        self.rpc.addnode("127.0.0.1:%d" % port, "onetry")
+        if wait_for_verack:
+            conn.wait_for_connect(timeout)
+            conn.wait_for_verack(timeout)
+            conn.sync_with_ping(timeout)
+        return conn
+
+    def disconnect_p2ps(self, timeout=10):
+        """Closes every Python peer of this node."""
+        for conn in self.p2ps:
+            if hasattr(conn, "stop_listening"):
+                conn.stop_listening()
+            conn.peer_disconnect()
+        for conn in self.p2ps:
+            conn.wait_closed(timeout)
+        self.p2ps = []
+
+    def p2p_errors(self):
+        """What the Python peers could not make sense of in the node's traffic (bad
+        frames, undecodable payloads) and exceptions in their handlers."""
+        errs = []
+        for conn in self.p2ps_seen:
+            errs += getattr(conn, "protocol_errors", []) + getattr(conn, "callback_errors", [])
+        return errs
+
+    def num_peers(self):
+        return len(self.rpc.getpeerinfo())
 
     def start(self, extra_args=None, wait=True, stderr=None):
         args = [self.iopd] + self.base_args() + (self.extra_args if extra_args is None else list(extra_args))
@@ -88,6 +166,8 @@ class TestNode:
         return ""
 
     def stop(self, timeout=30):
+        if self.p2ps:
+            self.disconnect_p2ps()
         if not self.process or self.process.poll() is not None:
             return
         try:
