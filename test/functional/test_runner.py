@@ -20,6 +20,8 @@ BASE_SCRIPTS = [
     "p2p_invalid_messages.py",
     "p2p_tx_relay.py",
     "p2p_handshake.py",
+    "p2p_net_rpc.py",
+    "p2p_compactblocks.py",
     "feature_startup.py",
     "feature_config.py",
     "feature_loadblock.py",
