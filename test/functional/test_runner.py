@@ -23,6 +23,7 @@ BASE_SCRIPTS = [
     "p2p_net_rpc.py",
     "p2p_compactblocks.py",
     "p2p_lowwork_headers.py",
+    "p2p_stalling.py",
     "feature_startup.py",
     "feature_config.py",
     "feature_loadblock.py",
