@@ -24,6 +24,7 @@ BASE_SCRIPTS = [
     "p2p_compactblocks.py",
     "p2p_lowwork_headers.py",
     "p2p_stalling.py",
+    "p2p_orphans.py",
     "feature_startup.py",
     "feature_config.py",
     "feature_loadblock.py",
