@@ -25,6 +25,7 @@ BASE_SCRIPTS = [
     "p2p_lowwork_headers.py",
     "p2p_stalling.py",
     "p2p_orphans.py",
+    "p2p_eviction.py",
     "feature_startup.py",
     "feature_config.py",
     "feature_loadblock.py",
