@@ -25,6 +25,7 @@
 
 #include "chain/chain_rpc.h"
 #include "chain/chainparams.h"
+#include "chain/fees.h"
 #include "chain/mempool.h"
 #include "chain/sigcache.h"
 #include "chain/mempool_rpc.h"
@@ -36,6 +37,7 @@
 #include "iop-config.h"
 #include "net/connman.h"
 #include "net/net_rpc.h"
+#include "wallet/wallet_rpc.h"
 #include "rpc/auth.h"
 #include "rpc/control_rpc.h"
 #include "rpc/dispatch.h"
@@ -187,6 +189,11 @@ static const struct arg_def iopd_options[] = {
      "Add permission flags to the peers connecting from the given IP address (e.g. 1.2.3.4) "
      "or CIDR-notated network (e.g. 1.2.3.0/24). Uses the same permissions as -whitebind. "
      "Can be specified multiple times."},
+    {"wallet", ARG_LIST, 0, "=<name>",
+     "Load the wallet <name> (a directory below <datadir>/<chain>/wallets) at startup. Can be "
+     "used multiple times to load multiple wallets. This only loads existing wallets and does "
+     "not create new ones"},
+    {"disablewallet", ARG_BOOL, 0, "", "Do not load the wallet and disable wallet RPC calls"},
     {"testactivationheight", ARG_LIST, ARG_HIDDEN, "=name@height",
      "Set the activation height of 'name' (bip34, dersig, cltv, csv, segwit, taproot). "
      "(regtest-only)"},
@@ -305,6 +312,8 @@ struct node {
     struct rpc_subnet *allow;
     struct net_rpc_ctx netrpc;
     struct connman *connman; /* the P2P network; NULL until started */
+    struct wallet_rpc_ctx wallets; /* loaded wallets (wallet/wallet_rpc.h) */
+    bool wallets_ready;            /* false with -disablewallet */
     char user_agent[64];
     /* The chain (see node_context.h): created before the RPC tables that point at it. */
     struct node_context ctx;
@@ -314,6 +323,10 @@ struct node {
     bool persist_mempool;
     struct txindex *txindex; /* -txindex; NULL when off */
     struct chain_tx_rpc txrpc;
+    /* Fee estimation (chain/fees.h): NULL until the chain is set up. */
+    struct fee_estimator *fees;
+    struct fees_rpc_ctx feesrpc;
+    char fees_path[PATH_MAX];
     char mempool_path[PATH_MAX];
     const char *blocknotify;
     /* Transactions of blocks disconnected since the last tip update, newest block first
@@ -474,9 +487,11 @@ static int setup_rpc(struct node *n, const struct chain_params *params)
         return init_error("out of memory");
     }
     n->txrpc = (struct chain_tx_rpc){&n->ctx, NULL};
+    n->feesrpc = (struct fees_rpc_ctx){&n->ctx, NULL};
     struct rpc_table chain_tables[] = {chain_rpc_table(&n->ctx), mining_rpc_table(&n->ctx),
                                        mempool_rpc_table(&n->ctx),
-                                       chain_tx_rpc_table(&n->txrpc)};
+                                       chain_tx_rpc_table(&n->txrpc),
+                                       fees_rpc_table(&n->feesrpc)};
     for (size_t i = 0; i < sizeof chain_tables / sizeof chain_tables[0]; i++) {
         if (!rpc_dispatcher_add_table(n->dispatcher, &chain_tables[i])) {
             free(bind);
@@ -490,7 +505,14 @@ static int setup_rpc(struct node *n, const struct chain_params *params)
         free(bind);
         return init_error("out of memory");
     }
-    /* Tables of later modules (wallet, ...) are added here. */
+    if (n->wallets_ready) {
+        struct rpc_table wt = wallet_rpc_table(&n->wallets);
+        if (!rpc_dispatcher_add_table(n->dispatcher, &wt)) {
+            free(bind);
+            return init_error("out of memory");
+        }
+    }
+    /* Tables of later modules (minting, services) are added here. */
     rpc_dispatcher_set_warmup(n->dispatcher, true, "Loading...");
     n->server = rpc_server_start(n->dispatcher, n->auth, &cfg, err, sizeof err);
     free(bind);
@@ -526,7 +548,28 @@ static void free_disconnected(struct node *n)
 static void on_block_connected(void *vn, const struct block *b, const struct block_index *idx)
 {
     struct node *n = vn;
+    /* The estimator counts the block's pool transactions before the pool drops them. */
+    if (n->fees) fees_block_connected(n->fees, idx->height, b);
     if (n->mempool) mempool_remove_for_block(n->mempool, b, idx->height, time_now());
+}
+
+/* Mempool listeners for fee estimation: called by the pool with ctx.lock held. */
+static void on_mempool_added(void *vn, const struct mempool_entry *e, bool valid_fee_estimate)
+{
+    struct node *n = vn;
+    if (n->wallets_ready) wallet_rpc_mempool_added(&n->wallets, e, valid_fee_estimate);
+    if (!n->fees) return;
+    bool valid = valid_fee_estimate && fees_chain_is_current(&n->ctx, time_now());
+    fees_tx_added(n->fees, &e->txid, e->fee, e->vsize, e->height, valid);
+}
+
+static void on_mempool_removed(void *vn, const struct mempool_entry *e,
+                               enum mempool_removal_reason why)
+{
+    struct node *n = vn;
+    if (n->wallets_ready) wallet_rpc_mempool_removed(&n->wallets, e, why);
+    /* those a block took were already counted by fees_block_connected */
+    if (n->fees) fees_tx_removed(n->fees, &e->txid);
 }
 
 static void on_block_disconnected(void *vn, const struct block *b,
@@ -762,6 +805,10 @@ static int setup_chain(struct node *n)
     struct chainstate_callbacks cb = {on_block_connected, on_block_disconnected, on_tip_updated,
                                       n};
     if (!chainstate_subscribe(cs, &cb)) return init_error("cannot subscribe to the chain");
+    if (n->wallets_ready) {
+        struct chainstate_callbacks wcb = wallet_rpc_chain_callbacks(&n->wallets);
+        if (!chainstate_subscribe(cs, &wcb)) return init_error("cannot subscribe to the chain");
+    }
     chainstate_set_interrupt(cs, import_interrupted, c);
     if (args_get_bool(a, "txindex", false)) {
         n->txindex = txindex_open(n->chaindir, cs, c, opt.reindex, err, sizeof err);
@@ -800,6 +847,20 @@ static int setup_chain(struct node *n)
                                   chainstate_script_cache(cs),
                                   chainstate_script_flags(cs, &next));
     }
+    uint64_t fee_keys[2];
+    if (!random_bytes(fee_keys, sizeof fee_keys)) return init_error("getrandom failed");
+    n->fees = fees_new(fee_keys[0], fee_keys[1]);
+    if (!n->fees) return init_error("out of memory");
+    if (!fs_join(n->fees_path, sizeof n->fees_path, n->chaindir, "fee_estimates.dat"))
+        return init_error("fee estimates path too long");
+    {
+        char *e = NULL;
+        if (!fees_load(n->fees, n->fees_path, time_now(), &e))
+            log_info("Not using fee estimates from %s: %s", n->fees_path, e ? e : "?");
+        free(e);
+    }
+    mempool_set_addition_hook(n->mempool, on_mempool_added, n);
+    mempool_set_removal_hook(n->mempool, on_mempool_removed, n);
     n->persist_mempool = args_get_bool(a, "persistmempool", true);
     if (!fs_join(n->mempool_path, sizeof n->mempool_path, n->chaindir, "mempool.dat"))
         return init_error("mempool path too long");
@@ -811,6 +872,7 @@ static int setup_chain(struct node *n)
     c->policy = pol;
     c->chainstate = cs;
     c->mempool = n->mempool;
+    n->feesrpc.est = n->fees;
     c->importing = true;
     n->txrpc.index = n->txindex;
     const struct block_index *tip = chainstate_tip(cs);
@@ -821,6 +883,20 @@ static int setup_chain(struct node *n)
     }
     pthread_mutex_unlock(&c->lock);
 
+    if (n->wallets_ready) {
+        set_warmup(n, "Loading wallet...");
+        const char **names;
+        size_t nw = args_get_list(a, "wallet", &names);
+        for (size_t i = 0; i < nw; i++) {
+            if (!wallet_rpc_load(&n->wallets, names[i], err, sizeof err)) {
+                int rc = init_error("Error loading wallet %s: %s", names[i], err);
+                free(names);
+                return rc;
+            }
+            log_info("Wallet %s loaded", names[i]);
+        }
+        free(names);
+    }
     if (n->txindex && !txindex_start(n->txindex))
         return init_error("cannot start the transaction index thread");
     if (pthread_create(&n->import_thread, NULL, import_thread, n) != 0)
@@ -924,6 +1000,19 @@ static void shutdown_chain(struct node *n)
             log_info("Dumped mempool: %zu transactions", mempool_size(n->mempool));
         free(e);
     }
+    if (n->fees) {
+        /* Core's Flush: what is still waiting counts as failed, then the file. */
+        char *e = NULL;
+        fees_flush_unconfirmed(n->fees);
+        if (!fees_save(n->fees, n->fees_path, time_now(), &e))
+            log_info("Failed to write fee estimates to %s: %s", n->fees_path, e ? e : "?");
+        free(e);
+        n->feesrpc.est = NULL;
+    }
+    if (n->mempool) {
+        mempool_set_addition_hook(n->mempool, NULL, NULL);
+        mempool_set_removal_hook(n->mempool, NULL, NULL);
+    }
     c->chainstate = NULL;
     c->mempool = NULL;
     n->txrpc.index = NULL;
@@ -937,6 +1026,8 @@ static void shutdown_chain(struct node *n)
     n->cs = NULL;
     mempool_free(n->mempool);
     n->mempool = NULL;
+    fees_free(n->fees);
+    n->fees = NULL;
     free_disconnected(n);
     free(n->disconnected);
     n->disconnected = NULL;
@@ -959,6 +1050,10 @@ static void shutdown_node(struct node *n)
     n->netrpc.cm = NULL;
     if (n->ctx_ready) {
         shutdown_chain(n);
+        if (n->wallets_ready) {
+            wallet_rpc_ctx_destroy(&n->wallets);
+            n->wallets_ready = false;
+        }
         node_context_destroy(&n->ctx);
         pthread_cond_destroy(&n->notify_done);
         pthread_mutex_destroy(&n->notify_lock);
@@ -1101,6 +1196,15 @@ int main(int argc, char **argv)
     pthread_mutex_init(&n->notify_lock, NULL);
     pthread_cond_init(&n->notify_done, NULL);
     n->ctx_ready = true;
+    if (!args_get_bool(a, "disablewallet", false)) {
+        char wdir[PATH_MAX];
+        if (!fs_join(wdir, sizeof wdir, n->chaindir, "wallets") ||
+            !wallet_rpc_ctx_init(&n->wallets, &n->ctx, wdir, err, sizeof err)) {
+            init_error("Cannot use the wallet directory: %s", err);
+            goto out;
+        }
+        n->wallets_ready = true;
+    }
 
     if (args_get_bool(a, "server", true) && setup_rpc(n, params) != 0) goto out;
     if (setup_chain(n) != 0) goto out;

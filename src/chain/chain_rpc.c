@@ -25,6 +25,7 @@
 #include "chain/undo.h"
 #include "chain/validation.h"
 #include "chain/dbwrapper.h"
+#include "chain/descriptor.h"
 #include "consensus/address.h"
 #include "consensus/tx_check.h"
 #include "util/hex.h"
@@ -869,101 +870,473 @@ static bool rpc_gettxoutsetinfo(void *ctx, const json_t *params, json_t **result
     return true;
 }
 
-/* One scan object of scantxoutset: the scriptPubKey it matches and its descriptor. */
-struct scan_target {
-    uint8_t script[10000]; /* MAX_SCRIPT_SIZE; addresses need far less */
+/* ---- scantxoutset ----
+ *
+ * Each scan object is parsed with descriptor_parse and expanded over its range (Core's
+ * default [0,1000] for ranged descriptors) into scriptPubKeys, the "needles", kept in an
+ * open-addressing hash table; the UTXO database is then walked once. A needle knows its
+ * scan object, position and (for combo) which of the position's scripts it is, so the
+ * "desc" of a match is only built for matches. It is what Core's InferDescriptor gives
+ * for the script with the keys the expansion used:
+ *   - addr() and raw() objects: the plain inference (addr(ADDRESS), raw(HEX), pk(KEY),
+ *     multi(...), rawtr(KEY)), as decodescript shows it;
+ *   - key-based ones: the function with every key as "[fingerprint/path]HEX", where the
+ *     fingerprint is the origin's, else that of the extended key or plain key itself,
+ *     and the path is the origin path, then the derivation steps and the position, with
+ *     "h" for hardened steps (Core 26+); combo gives pk(), pkh(), wpkh() or sh(wpkh());
+ *     sortedmulti gives multi() with the keys in script order; tr() the x-only key.
+ * The descriptor library exposes scripts but not keys, so the keys are recovered by
+ * walking the descriptor text (already validated by descriptor_parse) and expanding
+ * pk(KEY) for each one. */
+
+struct scan_object {
+    char *body;  /* descriptor text without its checksum */
+    bool by_key; /* not addr()/raw() */
+};
+
+struct scan_needle {
+    uint8_t *script;
     size_t len;
-    char *desc; /* with checksum */
+    uint32_t obj, pos;
+    uint8_t sub;
 };
 
 struct scan_state {
-    struct scan_target *t;
-    size_t nt;
+    struct scan_object *objs;
+    size_t nobjs;
+    struct scan_needle *needles;
+    size_t nneedles, cap;
+    uint32_t *slots; /* needle index + 1; 0 is an empty slot */
+    size_t nslots;   /* a power of two, more than twice nneedles */
     uint64_t scanned;
     json_t *unspents;
     int64_t total;
     struct node_context *n;
     const struct block_index *tip;
+    struct address_params ap;
+    bool oom;
 };
+
+static uint64_t script_hash(const uint8_t *s, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a: the table holds only our needles */
+    for (size_t i = 0; i < len; i++) h = (h ^ s[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+/* Slot holding script, or the empty slot where it would go. */
+static size_t scan_slot(const struct scan_state *s, const uint8_t *script, size_t len)
+{
+    size_t mask = s->nslots - 1, i = (size_t)script_hash(script, len) & mask;
+    for (;;) {
+        uint32_t k = s->slots[i];
+        if (k == 0) return i;
+        const struct scan_needle *e = &s->needles[k - 1];
+        if (e->len == len && memcmp(e->script, script, len) == 0) return i;
+        i = (i + 1) & mask;
+    }
+}
+
+/* Indexes the needles; a script already present keeps its first needle (Core keeps
+ * the first scan object's descriptor for a script). */
+static bool scan_index(struct scan_state *s)
+{
+    size_t ns = 16;
+    while (ns <= 2 * s->nneedles) ns *= 2;
+    s->slots = calloc(ns, sizeof *s->slots);
+    if (!s->slots) return false;
+    s->nslots = ns;
+    for (size_t i = 0; i < s->nneedles; i++) {
+        size_t k = scan_slot(s, s->needles[i].script, s->needles[i].len);
+        if (s->slots[k] == 0) s->slots[k] = (uint32_t)(i + 1);
+    }
+    return true;
+}
+
+static bool scan_add_needle(struct scan_state *s, struct descriptor_script *sc, uint32_t obj,
+                            uint32_t pos, uint8_t sub)
+{
+    if (s->nneedles == s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 64;
+        struct scan_needle *nv = realloc(s->needles, nc * sizeof *nv);
+        if (!nv) return false;
+        s->needles = nv;
+        s->cap = nc;
+    }
+    struct scan_needle *e = &s->needles[s->nneedles++];
+    e->script = sc->data; /* taken over from the expansion */
+    e->len = sc->len;
+    sc->data = NULL;
+    sc->len = 0;
+    e->obj = obj;
+    e->pos = pos;
+    e->sub = sub;
+    return true;
+}
+
+static void scan_state_clear(struct scan_state *s)
+{
+    for (size_t i = 0; i < s->nobjs; i++) free(s->objs[i].body);
+    free(s->objs);
+    for (size_t i = 0; i < s->nneedles; i++) free(s->needles[i].script);
+    free(s->needles);
+    free(s->slots);
+    json_decref(s->unspents);
+}
+
+/* A growing string; oom latches. */
+struct sbuild {
+    char *s;
+    size_t len, cap;
+    bool oom;
+};
+
+static void sb_add(struct sbuild *b, const char *s, size_t n)
+{
+    if (b->oom) return;
+    if (b->len + n + 1 > b->cap) {
+        size_t nc = (b->len + n + 1) * 2;
+        char *ns = realloc(b->s, nc);
+        if (!ns) {
+            b->oom = true;
+            return;
+        }
+        b->s = ns;
+        b->cap = nc;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void sb_str(struct sbuild *b, const char *s) { sb_add(b, s, strlen(s)); }
+
+/* The public key KEY (text of n bytes, no origin) gives at pos: the pushed key of
+ * pk(KEY) expanded there. */
+static bool key_pub_at(const char *key, size_t n, uint32_t pos, const struct address_params *ap,
+                       uint8_t pub[65], size_t *len)
+{
+    char *text = malloc(n + 5);
+    if (!text) return false;
+    memcpy(text, "pk(", 3);
+    memcpy(text + 3, key, n);
+    memcpy(text + 3 + n, ")", 2);
+    char e[DESCRIPTOR_ERR_MAX];
+    struct descriptor *d = descriptor_parse(text, ap, e);
+    free(text);
+    if (!d) return false;
+    struct descriptor_scripts sc = {0};
+    bool ok = descriptor_expand(d, pos, &sc, e);
+    descriptor_free(d);
+    ok = ok && sc.count == 1 && sc.items[0].len >= 2 &&
+         sc.items[0].len - 2 == sc.items[0].data[0] &&
+         (sc.items[0].data[0] == 33 || sc.items[0].data[0] == 65);
+    if (ok) {
+        *len = sc.items[0].data[0];
+        memcpy(pub, sc.items[0].data + 1, *len);
+    }
+    descriptor_scripts_clear(&sc);
+    return ok;
+}
+
+/* Appends the path steps of text (such as "/1/2h/3'", n bytes, maybe ending in a '*'
+ * step) to b in Core's normalized form, the '*' step becoming pos. */
+static void path_steps(struct sbuild *b, const char *p, size_t n, uint32_t pos)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i + 1;
+        while (j < n && p[j] != '/') j++;
+        const char *step = p + i + 1;
+        size_t len = j - i - 1;
+        bool hard =
+            len > 0 && (step[len - 1] == '\'' || step[len - 1] == 'h' || step[len - 1] == 'H');
+        if (hard) len--;
+        sb_add(b, "/", 1);
+        if (len == 1 && step[0] == '*') {
+            char num[16];
+            snprintf(num, sizeof num, "%" PRIu32, pos);
+            sb_str(b, num);
+        } else {
+            sb_add(b, step, len);
+        }
+        if (hard) sb_add(b, "h", 1);
+        i = j;
+    }
+}
+
+/* A resolved key of a match: its public key and "[origin]" text. */
+struct scan_key {
+    uint8_t pub[65];
+    size_t len;
+    struct sbuild text;
+};
+
+/* Resolves key expression s (n bytes, validated) at pos into k (text: "[fp/path]HEX",
+ * x-only HEX when xonly). */
+static bool scan_resolve_key(const char *s, size_t n, uint32_t pos, bool xonly,
+                             const struct address_params *ap, struct scan_key *k)
+{
+    const char *fp = NULL, *opath = NULL;
+    size_t opath_len = 0;
+    if (n > 0 && s[0] == '[') {
+        const char *close = memchr(s, ']', n);
+        if (!close || close - s < 9) return false;
+        fp = s + 1;
+        opath = s + 9;
+        opath_len = (size_t)(close - opath);
+        n -= (size_t)(close + 1 - s);
+        s = close + 1;
+    }
+    size_t base_len = 0;
+    while (base_len < n && s[base_len] != '/') base_len++;
+    uint8_t base_pub[65];
+    size_t base_publen;
+    bool hex64 = base_len == 64;
+    for (size_t i = 0; hex64 && i < 64; i++) hex64 = hex_digit(s[i]) >= 0;
+    if (hex64) { /* an x-only key inside tr(): no derivation */
+        base_pub[0] = 2;
+        if (!hex_decode(base_pub + 1, 32, &base_publen, s, 64)) return false;
+        base_publen = 33;
+    } else if (!key_pub_at(s, base_len, 0, ap, base_pub, &base_publen)) {
+        return false;
+    }
+    if (base_len == n) {
+        memcpy(k->pub, base_pub, base_publen);
+        k->len = base_publen;
+    } else if (!key_pub_at(s, n, pos, ap, k->pub, &k->len)) {
+        return false;
+    }
+    char hex[131];
+    sb_add(&k->text, "[", 1);
+    if (fp) {
+        for (size_t i = 0; i < 8; i++) hex[i] = (char)tolower((unsigned char)fp[i]);
+        sb_add(&k->text, hex, 8);
+        path_steps(&k->text, opath, opath_len, pos);
+    } else {
+        uint8_t h[20];
+        hash160(base_pub, base_publen, h);
+        hex_encode(hex, h, 4);
+        sb_add(&k->text, hex, 8);
+    }
+    path_steps(&k->text, s + base_len, n - base_len, pos);
+    sb_add(&k->text, "]", 1);
+    if (xonly)
+        hex_encode(hex, k->pub + 1, 32);
+    else
+        hex_encode(hex, k->pub, k->len);
+    sb_str(&k->text, hex);
+    return !k->text.oom;
+}
+
+static int cmp_scan_key(const void *a, const void *b)
+{
+    const struct scan_key *x = a, *y = b;
+    int c = memcmp(x->pub, y->pub, x->len < y->len ? x->len : y->len);
+    return c ? c : (x->len < y->len ? -1 : x->len > y->len);
+}
+
+/* Splits args (n bytes) at the commas outside brackets and parentheses. */
+static size_t split_top(const char *s, size_t n, const char **starts, size_t *lens, size_t cap)
+{
+    size_t count = 0, depth = 0, start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || (s[i] == ',' && depth == 0)) {
+            if (count == cap) return cap + 1;
+            starts[count] = s + start;
+            lens[count++] = i - start;
+            start = i + 1;
+        } else if (s[i] == '(' || s[i] == '[' || s[i] == '{') {
+            depth++;
+        } else if ((s[i] == ')' || s[i] == ']' || s[i] == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return count;
+}
+
+/* Appends to b the inferred descriptor of the node s (n bytes) at pos; sub picks
+ * combo's script. */
+static bool scan_infer_node(struct sbuild *b, const char *s, size_t n, uint32_t pos,
+                            unsigned sub, const struct address_params *ap)
+{
+    const char *open = memchr(s, '(', n);
+    if (!open || n < 3 || s[n - 1] != ')') return false;
+    size_t name_len = (size_t)(open - s);
+    const char *args = open + 1;
+    size_t alen = n - name_len - 2;
+#define NAME_IS(lit) (name_len == sizeof(lit) - 1 && memcmp(s, lit, name_len) == 0)
+    if (NAME_IS("sh") || NAME_IS("wsh")) {
+        sb_add(b, s, name_len + 1);
+        if (!scan_infer_node(b, args, alen, pos, sub, ap)) return false;
+        sb_add(b, ")", 1);
+        return true;
+    }
+    if (NAME_IS("multi") || NAME_IS("sortedmulti")) {
+        const char *starts[17];
+        size_t lens[17];
+        size_t c = split_top(args, alen, starts, lens, 17);
+        if (c < 2 || c > 17) return false;
+        struct scan_key keys[16];
+        memset(keys, 0, sizeof keys);
+        bool ok = true;
+        for (size_t i = 1; ok && i < c; i++)
+            ok = scan_resolve_key(starts[i], lens[i], pos, false, ap, &keys[i - 1]);
+        if (ok && NAME_IS("sortedmulti")) qsort(keys, c - 1, sizeof keys[0], cmp_scan_key);
+        if (ok) {
+            sb_str(b, "multi(");
+            sb_add(b, starts[0], lens[0]);
+            for (size_t i = 0; i + 1 < c; i++) {
+                sb_add(b, ",", 1);
+                sb_str(b, keys[i].text.s);
+            }
+            sb_add(b, ")", 1);
+        }
+        for (size_t i = 0; i < 16; i++) free(keys[i].text.s);
+        return ok;
+    }
+    const char *fn;
+    const char *close = ")";
+    if (NAME_IS("combo")) {
+        static const char *const forms[] = {"pk(", "pkh(", "wpkh(", "sh(wpkh("};
+        if (sub > 3) return false;
+        fn = forms[sub];
+        if (sub == 3) close = "))";
+    } else if (NAME_IS("pk")) {
+        fn = "pk(";
+    } else if (NAME_IS("pkh")) {
+        fn = "pkh(";
+    } else if (NAME_IS("wpkh")) {
+        fn = "wpkh(";
+    } else if (NAME_IS("tr")) {
+        fn = "tr(";
+    } else {
+        return false;
+    }
+    struct scan_key k;
+    memset(&k, 0, sizeof k);
+    bool ok = scan_resolve_key(args, alen, pos, NAME_IS("tr"), ap, &k);
+#undef NAME_IS
+    if (ok) {
+        sb_str(b, fn);
+        sb_str(b, k.text.s);
+        sb_str(b, close);
+    }
+    free(k.text.s);
+    return ok;
+}
+
+/* The "desc" of a coin matching needle e (new string with checksum, NULL on failure). */
+static char *scan_desc(const struct scan_state *s, const struct scan_needle *e)
+{
+    const struct scan_object *o = &s->objs[e->obj];
+    if (!o->by_key) return script_infer_descriptor(e->script, e->len, &s->ap);
+    struct sbuild b = {0};
+    char ck[DESCRIPTOR_CHECKSUM_LEN + 1];
+    if (!scan_infer_node(&b, o->body, strlen(o->body), e->pos, e->sub, &s->ap) || b.oom ||
+        !descriptor_checksum(ck, b.s)) {
+        free(b.s);
+        return NULL;
+    }
+    sb_add(&b, "#", 1);
+    sb_str(&b, ck);
+    if (b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
 
 static bool scan_apply(void *vs, const struct outpoint *op, const struct coin *c)
 {
     struct scan_state *s = vs;
     s->scanned++;
-    for (size_t i = 0; i < s->nt; i++) {
-        if (s->t[i].len != c->out.script_pubkey_len ||
-            memcmp(s->t[i].script, c->out.script_pubkey, s->t[i].len) != 0)
-            continue;
-        json_t *u = json_object();
-        json_object_set_new(u, "txid", hash_json(&op->hash));
-        json_object_set_new(u, "vout", json_integer(op->n));
-        json_object_set_new(u, "scriptPubKey",
-                            hex_json(c->out.script_pubkey, c->out.script_pubkey_len));
-        json_object_set_new(u, "desc", json_string(s->t[i].desc));
-        json_object_set_new(u, "amount", amount_to_json(c->out.value));
-        json_object_set_new(u, "coinbase", json_boolean(c->coinbase));
-        json_object_set_new(u, "height", json_integer(c->height));
-        const struct block_index *b =
-            active_chain_at(chainstate_active(s->n->chainstate), (int32_t)c->height);
-        if (b) json_object_set_new(u, "blockhash", hash_json(&b->hash));
-        json_object_set_new(u, "confirmations",
-                            json_integer((json_int_t)s->tip->height - c->height + 1));
-        json_array_append_new(s->unspents, u);
-        s->total += c->out.value;
-        break;
+    if (s->nneedles == 0) return true;
+    uint32_t k = s->slots[scan_slot(s, c->out.script_pubkey, c->out.script_pubkey_len)];
+    if (k == 0) return true;
+    char *desc = scan_desc(s, &s->needles[k - 1]);
+    json_t *u = json_object();
+    if (!desc || !u) {
+        free(desc);
+        json_decref(u);
+        s->oom = true;
+        return false;
     }
+    json_object_set_new(u, "txid", hash_json(&op->hash));
+    json_object_set_new(u, "vout", json_integer(op->n));
+    json_object_set_new(u, "scriptPubKey",
+                        hex_json(c->out.script_pubkey, c->out.script_pubkey_len));
+    json_object_set_new(u, "desc", json_string(desc));
+    free(desc);
+    json_object_set_new(u, "amount", amount_to_json(c->out.value));
+    json_object_set_new(u, "coinbase", json_boolean(c->coinbase));
+    json_object_set_new(u, "height", json_integer(c->height));
+    const struct block_index *b =
+        active_chain_at(chainstate_active(s->n->chainstate), (int32_t)c->height);
+    if (b) json_object_set_new(u, "blockhash", hash_json(&b->hash));
+    json_object_set_new(u, "confirmations",
+                        json_integer((json_int_t)s->tip->height - c->height + 1));
+    json_array_append_new(s->unspents, u);
+    s->total += c->out.value;
     return true;
 }
 
-/* Parses addr(ADDRESS) or raw(HEX), with an optional valid checksum, into t. */
-static bool parse_scan_desc(const char *desc, const struct address_params *ap,
-                            struct scan_target *t, struct rpc_error *err)
+/* Core's EvalDescriptorStringOrObject: parses scan object v (a descriptor string or
+ * {"desc", "range"}) and adds the needles of every position in its range. */
+static bool scan_add_object(struct scan_state *s, const json_t *v, struct rpc_error *err)
 {
-    size_t len = strlen(desc);
-    const char *hashmark = strchr(desc, '#');
-    if (hashmark) {
-        if (!descriptor_checksum_valid(desc))
-            return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY,
-                                 "Provided checksum '%s' does not match computed checksum",
-                                 hashmark + 1);
-        len = (size_t)(hashmark - desc);
-    }
-    char body[8192];
-    if (len >= sizeof body)
-        return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "Descriptor is too long");
-    memcpy(body, desc, len);
-    body[len] = '\0';
-    if (len > 6 && strncmp(body, "addr(", 5) == 0 && body[len - 1] == ')') {
-        body[len - 1] = '\0';
-        if (address_decode(t->script, &t->len, NULL, ap, body + 5) != ADDRESS_OK)
-            return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "Address is not valid");
-        body[len - 1] = ')';
-    } else if (len > 5 && strncmp(body, "raw(", 4) == 0 && body[len - 1] == ')') {
-        size_t hl = len - 5;
-        if (hl == 0 || hl % 2 != 0 || hl / 2 > sizeof t->script)
-            return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "Raw script is not hex");
-        for (size_t i = 0; i < hl / 2; i++) {
-            unsigned v;
-            if (!isxdigit((unsigned char)body[4 + 2 * i]) ||
-                !isxdigit((unsigned char)body[5 + 2 * i]) ||
-                sscanf(body + 4 + 2 * i, "%2x", &v) != 1)
-                return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "Raw script is not hex");
-            t->script[i] = (uint8_t)v;
-        }
-        t->len = hl / 2;
+    const char *text;
+    int64_t begin = 0, end = 1000;
+    if (json_is_string(v)) {
+        text = json_string_value(v);
+    } else if (json_is_object(v)) {
+        const json_t *d = json_object_get(v, "desc");
+        if (!d || json_is_null(d))
+            return rpc_error_set(err, RPC_INVALID_PARAMETER,
+                                 "Descriptor needs to be provided in scan object");
+        if (!json_is_string(d))
+            return rpc_error_set(err, RPC_TYPE_ERROR,
+                                 "JSON value of type %s is not of expected type string",
+                                 rpc_json_type_name(d));
+        text = json_string_value(d);
+        const json_t *r = json_object_get(v, "range");
+        if (r && !json_is_null(r) && !descriptor_parse_range(r, &begin, &end, err))
+            return false;
     } else {
         return rpc_error_set(err, RPC_INVALID_PARAMETER,
-                             "Descriptor '%s' is not supported: iopd scans addr(ADDRESS) and "
-                             "raw(HEX) descriptors only",
-                             body);
+                             "Scan object needs to be either a string or an object");
     }
-    char ck[DESCRIPTOR_CHECKSUM_LEN + 1];
-    if (!descriptor_checksum(ck, body))
-        return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "Invalid characters in payload");
-    t->desc = malloc(len + 2 + DESCRIPTOR_CHECKSUM_LEN);
-    if (!t->desc) return rpc_error_set(err, RPC_OUT_OF_MEMORY, "Out of memory");
-    snprintf(t->desc, len + 2 + DESCRIPTOR_CHECKSUM_LEN, "%s#%s", body, ck);
-    return true;
+    char e[DESCRIPTOR_ERR_MAX];
+    struct descriptor *d = descriptor_parse(text, &s->ap, e);
+    if (!d) return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "%s", e);
+    if (!descriptor_is_range(d)) begin = end = 0;
+    const char *hash = strchr(text, '#');
+    size_t body_len = hash ? (size_t)(hash - text) : strlen(text);
+    struct scan_object *o = &s->objs[s->nobjs];
+    o->body = malloc(body_len + 1);
+    if (!o->body) {
+        descriptor_free(d);
+        return rpc_error_set(err, RPC_OUT_OF_MEMORY, "Out of memory");
+    }
+    memcpy(o->body, text, body_len);
+    o->body[body_len] = '\0';
+    o->by_key = descriptor_is_solvable(d);
+    uint32_t obj = (uint32_t)s->nobjs++;
+    bool ok = true;
+    for (int64_t pos = begin; ok && pos <= end; pos++) {
+        struct descriptor_scripts sc = {0};
+        if (!descriptor_expand(d, (uint32_t)pos, &sc, e)) {
+            ok = rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY,
+                               "Cannot derive script without private keys: '%s'", text);
+            break;
+        }
+        for (size_t i = 0; ok && i < sc.count; i++)
+            if (!scan_add_needle(s, &sc.items[i], obj, (uint32_t)pos, (uint8_t)i))
+                ok = rpc_error_set(err, RPC_OUT_OF_MEMORY, "Out of memory");
+        descriptor_scripts_clear(&sc);
+    }
+    descriptor_free(d);
+    return ok;
 }
 
 static bool rpc_scantxoutset(void *ctx, const json_t *params, json_t **result,
@@ -984,7 +1357,7 @@ static bool rpc_scantxoutset(void *ctx, const json_t *params, json_t **result,
         return rpc_error_set(err, RPC_INVALID_PARAMETER, "Invalid action '%s'", action);
     const json_t *objs = param(params, 1);
     if (!objs)
-        return rpc_error_set(err, RPC_INVALID_PARAMETER,
+        return rpc_error_set(err, RPC_MISC_ERROR,
                              "scanobjects argument is required for the start action");
     if (!json_is_array(objs))
         return rpc_error_set(err, RPC_TYPE_ERROR,
@@ -993,61 +1366,52 @@ static bool rpc_scantxoutset(void *ctx, const json_t *params, json_t **result,
     /* The profile is read under the lock (it is set when the chainstate opens). */
     struct node_context *nc = lock_node(ctx, err);
     if (!nc) return false;
-    struct address_params ap = nc->params->addr;
-    pthread_mutex_unlock(&nc->lock);
     struct scan_state s;
     memset(&s, 0, sizeof s);
-    s.nt = json_array_size(objs);
-    s.t = calloc(s.nt ? s.nt : 1, sizeof *s.t);
-    if (!s.t) return rpc_error_set(err, RPC_OUT_OF_MEMORY, "Out of memory");
-    bool ok = true;
-    for (size_t i = 0; ok && i < s.nt; i++) {
-        const json_t *o = json_array_get(objs, i);
-        const char *d = json_string_value(o);
-        if (!d && json_is_object(o)) d = json_string_value(json_object_get(o, "desc"));
-        if (!d) {
-            ok = rpc_error_set(err, RPC_INVALID_PARAMETER,
-                               "Scan object needs to be either a "
-                               "string or an object");
-            break;
-        }
-        ok = parse_scan_desc(d, &ap, &s.t[i], err);
-    }
+    s.ap = nc->params->addr;
+    pthread_mutex_unlock(&nc->lock);
+    size_t count = json_array_size(objs);
+    s.objs = calloc(count ? count : 1, sizeof *s.objs);
+    bool ok = s.objs != NULL;
+    if (!ok) rpc_error_set(err, RPC_OUT_OF_MEMORY, "Out of memory");
+    for (size_t i = 0; ok && i < count; i++)
+        ok = scan_add_object(&s, json_array_get(objs, i), err);
+    if (ok && !scan_index(&s)) ok = rpc_error_set(err, RPC_OUT_OF_MEMORY, "Out of memory");
     json_t *o = NULL;
-    if (ok) {
-        struct node_context *n = lock_node(ctx, err);
-        if (!n) {
-            ok = false;
-        } else {
-            char e[256];
-            struct coins_db *cdb = chainstate_coins_db(n->chainstate, e, sizeof e);
-            char *ie = NULL;
-            s.n = n;
-            s.tip = chainstate_tip(n->chainstate);
-            s.unspents = json_array();
-            if (!cdb) {
-                ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "Unable to read UTXO set: %s", e);
-            } else if (!coins_db_for_each(cdb, scan_apply, &s, &ie)) {
-                ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "Unable to read UTXO set: %s",
-                                   ie ? ie : "?");
-                free(ie);
-            }
-            if (ok) {
-                o = json_object();
-                json_object_set_new(o, "success", json_true());
-                json_object_set_new(o, "txouts", json_integer((json_int_t)s.scanned));
-                json_object_set_new(o, "height", json_integer(s.tip->height));
-                json_object_set_new(o, "bestblock", hash_json(&s.tip->hash));
-                json_object_set_new(o, "unspents", s.unspents);
-                s.unspents = NULL;
-                json_object_set_new(o, "total_amount", amount_to_json(s.total));
-            }
-            json_decref(s.unspents);
-            pthread_mutex_unlock(&n->lock);
+    struct node_context *n = ok ? lock_node(ctx, err) : NULL;
+    if (n) {
+        char e[256];
+        struct coins_db *cdb = chainstate_coins_db(n->chainstate, e, sizeof e);
+        char *ie = NULL;
+        s.n = n;
+        s.tip = chainstate_tip(n->chainstate);
+        s.unspents = json_array();
+        if (!s.unspents) {
+            ok = rpc_error_set(err, RPC_OUT_OF_MEMORY, "Out of memory");
+        } else if (!cdb) {
+            ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "Unable to read UTXO set: %s", e);
+        } else if (!coins_db_for_each(cdb, scan_apply, &s, &ie)) {
+            ok = rpc_error_set(err, RPC_INTERNAL_ERROR, "Unable to read UTXO set: %s",
+                               ie ? ie : "?");
+            free(ie);
+        } else if (s.oom) { /* scan_apply stopped the walk */
+            ok = rpc_error_set(err, RPC_OUT_OF_MEMORY, "Out of memory");
         }
+        if (ok) {
+            o = json_object();
+            json_object_set_new(o, "success", json_true());
+            json_object_set_new(o, "txouts", json_integer((json_int_t)s.scanned));
+            json_object_set_new(o, "height", json_integer(s.tip->height));
+            json_object_set_new(o, "bestblock", hash_json(&s.tip->hash));
+            json_object_set_new(o, "unspents", s.unspents);
+            s.unspents = NULL;
+            json_object_set_new(o, "total_amount", amount_to_json(s.total));
+        }
+        pthread_mutex_unlock(&n->lock);
+    } else {
+        ok = false;
     }
-    for (size_t i = 0; i < s.nt; i++) free(s.t[i].desc);
-    free(s.t);
+    scan_state_clear(&s);
     if (!ok) return false;
     *result = o;
     return true;
@@ -1392,13 +1756,27 @@ static const struct rpc_method methods[] = {
      "scantxoutset \"action\" ( [scanobjects,...] )\n\n"
      "Scans the unspent transaction output set for entries that match certain output "
      "descriptors.\n"
-     "iopd supports these descriptors (with or without a checksum):\n"
+     "Examples of output descriptors are:\n"
      "    addr(<address>)                      Outputs whose output script corresponds to "
-     "the specified address\n"
+     "the specified address (does not include P2PK)\n"
      "    raw(<hex script>)                    Outputs whose output script equals the "
      "specified hex-encoded bytes\n"
-     "Other descriptors are refused with error -8. A scan runs to completion while it "
-     "holds the chain lock, so \"status\" always returns null and \"abort\" false.\n\n"
+     "    combo(<pubkey>)                      P2PK, P2PKH, P2WPKH, and P2SH-P2WPKH outputs "
+     "for the given pubkey\n"
+     "    pkh(<pubkey>)                        P2PKH outputs for the given pubkey\n"
+     "    sh(multi(<n>,<pubkey>,<pubkey>,...)) P2SH-multisig outputs for the given "
+     "threshold and pubkeys\n"
+     "    tr(<pubkey>)                         P2TR (key path only)\n"
+     "\n"
+     "In the above, <pubkey> either refers to a fixed public key in hexadecimal notation, "
+     "or to an xpub/xprv optionally followed by one\n"
+     "or more path elements separated by \"/\", and optionally ending in \"/*\" "
+     "(unhardened), or \"/*'\" or \"/*h\" (hardened) to specify all\n"
+     "unhardened or hardened child keys.\n"
+     "In the latter case, a range needs to be specified by below if different from 1000.\n"
+     "For more information on output descriptors, see doc/rpc.md.\n"
+     "A scan runs to completion while it holds the chain lock, so \"status\" always "
+     "returns null and \"abort\" false.\n\n"
      "Arguments:\n"
      "1. action        (string, required) The action to execute\n"
      "                  \"start\" for starting a scan\n"
@@ -1407,11 +1785,14 @@ static const struct rpc_method methods[] = {
      "                  \"status\" for progress report (in %) of the current scan\n"
      "2. scanobjects   (json array, optional) Array of scan objects. Required for "
      "\"start\" action\n"
+     "                  Every scan object is either a string descriptor or an object:\n"
      "     [\n"
      "       \"descriptor\",             (string) An output descriptor\n"
      "       {                        (json object) An object with output descriptor and "
      "metadata\n"
      "         \"desc\": \"str\",         (string, required) An output descriptor\n"
+     "         \"range\": n or [n,n],    (numeric or array, optional, default=1000) The "
+     "range of HD chain indexes to explore (either end or [begin,end])\n"
      "       },\n"
      "       ...\n"
      "     ]\n\n"

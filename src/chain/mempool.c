@@ -63,6 +63,10 @@ struct mempool {
     bool block_since_bump;
     mempool_removal_fn on_removed;
     void *hook_ctx;
+    mempool_addition_fn on_added;
+    void *added_ctx;
+    /* Core's m_sequence_number: starts at 1, +1 per addition and per removal. */
+    uint64_t sequence;
     /* A script failure's reason is built here; results point in until the next call. */
     char script_reason[160];
     /* Optional chainstate caches (mempool_set_script_caches); borrowed. */
@@ -434,6 +438,7 @@ struct mempool *mempool_new(const struct policy_params *p, uint64_t k0, uint64_t
     pool->policy = *p;
     pool->k0 = k0;
     pool->k1 = k1;
+    pool->sequence = 1;
     pool->tx_buckets = 64;
     pool->spend_buckets = 64;
     pool->by_txid = calloc(pool->tx_buckets, sizeof(*pool->by_txid));
@@ -472,6 +477,14 @@ void mempool_set_removal_hook(struct mempool *pool, mempool_removal_fn fn, void 
     pool->on_removed = fn;
     pool->hook_ctx = ctx;
 }
+
+void mempool_set_addition_hook(struct mempool *pool, mempool_addition_fn fn, void *ctx)
+{
+    pool->on_added = fn;
+    pool->added_ctx = ctx;
+}
+
+uint64_t mempool_sequence(const struct mempool *pool) { return pool->sequence; }
 
 const struct policy_params *mempool_policy(const struct mempool *pool) { return &pool->policy; }
 
@@ -643,6 +656,7 @@ static void remove_staged(struct mempool *pool, struct entry_vec *stage,
     }
     for (size_t i = 0; i < stage->len; i++) {
         struct mempool_entry *e = stage->v[i];
+        pool->sequence++;
         if (pool->on_removed) pool->on_removed(pool->hook_ctx, e, why);
         entry_free(e);
     }
@@ -1291,6 +1305,10 @@ static bool accept_inner(struct mempool *pool, const struct tx *tx,
         if (!find_txid(pool, &res->txid))
             return fail(res, MEMPOOL_RESULT_MEMPOOL_POLICY, "mempool full", NULL);
     }
+    /* Counted (and announced) only once it stayed, as Core's TransactionAddedToMempool. */
+    pool->sequence++;
+    if (pool->on_added)
+        pool->on_added(pool->added_ctx, e, !opts->bypass_limits && e->parent_count == 0);
     res->kind = MEMPOOL_ACCEPTED;
     res->reason = "";
     return true;

@@ -112,6 +112,21 @@ void mempool_free(struct mempool *pool);
 /* Sets (or clears, fn NULL) the removal callback. */
 void mempool_set_removal_hook(struct mempool *pool, mempool_removal_fn fn, void *ctx);
 
+/* Called for each transaction mempool_accept added (not with test_accept), once it
+ * stayed in the pool (after trimming), with the entry. valid_fee_estimate is Core's
+ * validForFeeEstimation without the chain part: false for bypass_limits (reorg re-adds,
+ * mempool.dat) and for transactions with in-pool parents; the caller adds "the chain is
+ * current". Must not modify the pool. */
+typedef void (*mempool_addition_fn)(void *ctx, const struct mempool_entry *e,
+                                    bool valid_fee_estimate);
+/* Sets (or clears, fn NULL) the addition callback. */
+void mempool_set_addition_hook(struct mempool *pool, mempool_addition_fn fn, void *ctx);
+
+/* Core's mempool sequence number (getrawmempool mempool_sequence): 1 for a new pool,
+ * then one more for every transaction added and every one removed, whatever the reason
+ * (block, conflict, eviction, ...). */
+uint64_t mempool_sequence(const struct mempool *pool);
+
 struct sig_cache_hook;
 struct script_cache;
 /* Lets acceptance fill the chainstate's caches so a transaction verified here is not

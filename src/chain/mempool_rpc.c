@@ -5,8 +5,8 @@
  *
  * Differences: testmempoolaccept checks several transactions one by one against the
  * chain and the pool (Core evaluates them as a package, so a child of an earlier listed
- * transaction is "missing-inputs" here); getrawmempool has no mempool_sequence (the pool
- * keeps no sequence counter yet); sendrawtransaction relays through the P2P layer. */
+ * transaction is "missing-inputs" here); sendrawtransaction relays through the P2P
+ * layer. */
 #include "chain/mempool_rpc.h"
 
 #include <math.h>
@@ -262,15 +262,22 @@ static bool rpc_getrawmempool(void *ctx, const json_t *params, json_t **result,
     if (verbose && with_seq)
         return rpc_error_set(err, RPC_INVALID_PARAMETER,
                              "Verbose results cannot contain mempool sequence values.");
-    if (with_seq)
-        return rpc_error_set(err, RPC_INVALID_PARAMETER,
-                             "mempool_sequence is not supported yet (the mempool keeps no "
-                             "sequence counter)");
     if (!lock_pool(node, err)) return false;
     const struct mempool_entry **all = NULL;
     size_t n = 0;
     bool ok = mempool_sorted_by_ancestor_score(node->mempool, &all, &n);
     json_t *r = ok ? entries_json(node->mempool, all, n, verbose) : NULL;
+    if (r && with_seq) {
+        json_t *o = json_object();
+        if (o) {
+            json_object_set_new(o, "txids", r);
+            json_object_set_new(o, "mempool_sequence",
+                                json_integer((json_int_t)mempool_sequence(node->mempool)));
+        } else {
+            json_decref(r);
+        }
+        r = o;
+    }
     pthread_mutex_unlock(&node->lock);
     free(all);
     if (!r) return out_of_memory(err);
@@ -702,14 +709,20 @@ static const struct rpc_method mempool_methods[] = {
      "Arguments:\n"
      "1. verbose             (boolean, optional, default=false) True for a json object, "
      "false for array of transaction ids\n"
-     "2. mempool_sequence    (boolean, optional, default=false) Not supported yet: true is "
-     "an error (-8)\n"
+     "2. mempool_sequence    (boolean, optional, default=false) If verbose=false, returns a "
+     "json object with transaction list and mempool sequence number attached.\n"
      "\n"
      "Result: (for verbose = false)\n"
      "[ \"hex\", ... ]    (json array) The transaction ids\n"
      "\n"
      "Result: (for verbose = true)\n"
      "{ \"transactionid\" : " ENTRY_RESULT ", ... }\n"
+     "\n"
+     "Result: (for verbose = false and mempool_sequence = true)\n"
+     "{\n"
+     "  \"txids\" : [ \"hex\", ... ],  (json array) The transaction ids\n"
+     "  \"mempool_sequence\" : n      (numeric) The mempool sequence value.\n"
+     "}\n"
      "\n"
      "Examples:\n"
      "> iop-cli getrawmempool true"},

@@ -2,9 +2,7 @@
  * submitblock, getblocktemplate, getmininginfo and getnetworkhashps, as Bitcoin Core
  * 29's rpc/mining.cpp shapes them.
  *
- * Not here: generatetodescriptor (there is no output-descriptor parser yet; only
- * checksums, script_format.h), getblocktemplate's proposal mode, and the peer/IBD checks of
- * getblocktemplate (there is no P2P layer yet). */
+ * Not here: the peer/IBD checks of getblocktemplate (there is no P2P layer yet). */
 #include "chain/mining_rpc.h"
 
 #include <errno.h>
@@ -128,6 +126,30 @@ static bool decode_tx_hex(const char *hex, struct tx *tx)
     bool ok = tx_from_bytes(tx, data, len, true) || tx_from_bytes(tx, data, len, false);
     free(data);
     return ok;
+}
+
+/* Core's DecodeHexBlk: hex of a block with witness data into *b (initialised; on
+ * failure it owns nothing). */
+static bool decode_block_hex(const char *hex, struct block *b)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (!hex || !*hex || !hex_decode_alloc(hex, &data, &len)) return false;
+    struct reader r;
+    reader_init(&r, data, len);
+    bool parsed = block_deserialize(&r, b, true);
+    free(data);
+    return parsed;
+}
+
+/* Core's ValidationState::ToString: "reason, debug" or the reason alone. */
+static const char *state_text(const struct validation_state *st, char *buf, size_t cap)
+{
+    if (st->debug[0])
+        snprintf(buf, cap, "%s, %s", st->reason, st->debug);
+    else
+        snprintf(buf, cap, "%s", st->reason);
+    return buf;
 }
 
 static bool segwit_active_after(const struct chain_params *p, const struct block_index *prev)
@@ -357,6 +379,18 @@ static bool rpc_generateblock(void *ctx, const json_t *params, json_t **result,
             goto done;
         }
     }
+    {
+        /* As Core: checked before any work is spent on it, without proof of work or the
+         * merkle root (the nonce and commitments are still to come). */
+        struct validation_state st;
+        if (!chainstate_test_block_validity(node->chainstate, &t.block, node->now(), false,
+                                            false, &st)) {
+            char text[400];
+            rpc_error_set(err, RPC_VERIFY_ERROR, "TestBlockValidity failed: %s",
+                          state_text(&st, text, sizeof text));
+            goto done;
+        }
+    }
     uint64_t tries = MINER_DEFAULT_MAX_TRIES;
     bool found = false;
     bool exhausted = false;
@@ -374,7 +408,7 @@ static bool rpc_generateblock(void *ctx, const json_t *params, json_t **result,
         bool is_new = false;
         if (!chainstate_process_block(node->chainstate, &t.block, node->now(), &is_new, &st) ||
             st.kind != VALIDATION_OK) {
-            rpc_error_set(err, RPC_VERIFY_ERROR, "TestBlockValidity failed: %s", st.reason);
+            rpc_error_set(err, RPC_INTERNAL_ERROR, "ProcessNewBlock, block not accepted");
             goto done;
         }
     }
@@ -410,17 +444,10 @@ static bool rpc_submitblock(void *ctx, const json_t *params, json_t **result,
 {
     struct node_context *node = ctx;
     const char *hex = json_string_value(json_array_get(params, 0));
-    uint8_t *data = NULL;
-    size_t len = 0;
     struct block b;
     block_init(&b);
-    if (!*hex || !hex_decode_alloc(hex, &data, &len))
+    if (!decode_block_hex(hex, &b))
         return rpc_error_set(err, RPC_DESERIALIZATION_ERROR, "Block decode failed");
-    struct reader r;
-    reader_init(&r, data, len);
-    bool parsed = block_deserialize(&r, &b, true);
-    free(data);
-    if (!parsed) return rpc_error_set(err, RPC_DESERIALIZATION_ERROR, "Block decode failed");
     if (b.tx_count == 0 || !tx_is_coinbase(&b.txs[0])) {
         block_clear(&b);
         return rpc_error_set(err, RPC_DESERIALIZATION_ERROR,
@@ -541,6 +568,57 @@ static bool wait_long_poll(struct node_context *node, const json_t *lp)
     return !node->shutdown_requested && node->chainstate;
 }
 
+/* BIP23 block proposal (Core's getblocktemplate with mode "proposal"): null when the
+ * block would be accepted as the next tip, else why not. Takes the lock. */
+static bool block_proposal(struct node_context *node, const json_t *req, json_t **result,
+                           struct rpc_error *err)
+{
+    const json_t *data = json_object_get(req, "data");
+    if (!json_is_string(data))
+        return rpc_error_set(err, RPC_TYPE_ERROR, "Missing data String key for proposal");
+    struct block b;
+    block_init(&b);
+    if (!decode_block_hex(json_string_value(data), &b))
+        return rpc_error_set(err, RPC_DESERIALIZATION_ERROR, "Block decode failed");
+    uint256 hash;
+    block_hash(&b, &hash);
+    pthread_mutex_lock(&node->lock);
+    if (!node->chainstate) {
+        pthread_mutex_unlock(&node->lock);
+        block_clear(&b);
+        return warming_up(err);
+    }
+    struct chainstate *cs = node->chainstate;
+    const struct block_index *idx = chainstate_lookup(cs, &hash);
+    const char *answer = NULL;
+    bool ok = true;
+    struct validation_state st; /* answer may point into it */
+    validation_state_init(&st);
+    if (idx) {
+        answer = block_index_is_valid(idx, BLOCK_VALID_SCRIPTS) ? "duplicate"
+                 : (idx->status & BLOCK_FAILED_MASK)            ? "duplicate-invalid"
+                                                                : "duplicate-inconclusive";
+    } else if (uint256_cmp(&b.header.prev_hash, &chainstate_tip(cs)->hash) != 0) {
+        /* Only a child of the tip can be tested. */
+        answer = "inconclusive-not-best-prevblk";
+    } else {
+        if (!chainstate_test_block_validity(cs, &b, node->now(), false, true, &st)) {
+            if (st.kind == VALIDATION_ERROR) {
+                char text[400];
+                ok = rpc_error_set(err, RPC_VERIFY_ERROR, "%s",
+                                   state_text(&st, text, sizeof text));
+            } else {
+                answer = st.reason[0] ? st.reason : "rejected";
+            }
+        }
+    }
+    if (ok) *result = answer ? json_string(answer) : json_null();
+    pthread_mutex_unlock(&node->lock);
+    block_clear(&b);
+    if (ok && !*result) return out_of_memory(err);
+    return ok;
+}
+
 static bool rpc_getblocktemplate(void *ctx, const json_t *params, json_t **result,
                                  struct rpc_error *err)
 {
@@ -551,10 +629,9 @@ static bool rpc_getblocktemplate(void *ctx, const json_t *params, json_t **resul
         const json_t *mode = json_object_get(req, "mode");
         if (mode && !json_is_null(mode)) {
             if (!json_is_string(mode))
-                return rpc_error_set(err, RPC_TYPE_ERROR,
-                                     "JSON value of type %s for field mode "
-                                     "is not of expected type string",
-                                     rpc_json_type_name(mode));
+                return rpc_error_set(err, RPC_INVALID_PARAMETER, "Invalid mode");
+            if (strcmp(json_string_value(mode), "proposal") == 0)
+                return block_proposal(node, req, result, err);
             if (strcmp(json_string_value(mode), "template") != 0)
                 return rpc_error_set(err, RPC_INVALID_PARAMETER, "Invalid mode");
         }
@@ -630,8 +707,9 @@ static bool rpc_getblocktemplate(void *ctx, const json_t *params, json_t **resul
         return out_of_memory(err);
     }
     char buf[128];
-    /* Core lists "proposal"; this server does not offer proposal mode yet. */
-    json_object_set_new(r, "capabilities", json_array());
+    json_t *caps = json_array();
+    json_array_append_new(caps, json_string("proposal"));
+    json_object_set_new(r, "capabilities", caps);
     json_object_set_new(r, "version", json_integer(t.block.header.version));
     json_t *rules = json_array();
     json_array_append_new(rules, json_string("csv"));
@@ -891,23 +969,36 @@ static const struct rpc_method mining_methods[] = {
      "between the default 'template' request or a 'proposal'.\n"
      "It returns data needed to construct a block to work on.\n"
      "For full specification, see BIPs 22, 23, 9, and 145.\n"
-     "Only 'template' mode is supported. With longpollid (from an earlier template) the "
-     "call waits until the tip changes, or a minute passes and the mempool changed.\n"
+     "With longpollid (from an earlier template) the call waits until the tip changes, or "
+     "a minute passes and the mempool changed.\n"
+     "In 'proposal' mode (BIP 23) the block in 'data' is checked as the next block on the "
+     "tip without being stored: the result is null when it would be accepted, otherwise "
+     "the reason (\"duplicate\", \"duplicate-invalid\", \"duplicate-inconclusive\", "
+     "\"inconclusive-not-best-prevblk\" or a reject reason such as \"bad-txnmrklroot\").\n"
      "\n"
      "Arguments:\n"
      "1. template_request    (json object, required) Format of the template\n"
      "     {\n"
      "       \"mode\": \"str\",                (string, optional) This must be set to "
-     "\"template\" or omitted\n"
+     "\"template\", \"proposal\" (see BIP 23), or omitted\n"
      "       \"capabilities\": [ \"str\", ... ], (json array, optional) A list of strings\n"
      "       \"rules\": [ \"segwit\", ... ],     (json array, required) A list of strings; "
      "must contain \"segwit\"\n"
      "       \"longpollid\": \"str\",          (string, optional) delay processing request "
      "until the result would vary significantly from the \"longpollid\" of a prior template\n"
+     "       \"data\": \"hex\",                (string, optional) proposed block data to "
+     "check, encoded in hexadecimal; valid only for mode=\"proposal\"\n"
      "     }\n"
      "\n"
-     "Result:\n"
+     "Result (If the proposal was accepted with mode=='proposal'):\n"
+     "null\n"
+     "\n"
+     "Result (If the proposal was not accepted with mode=='proposal'):\n"
+     "\"str\"    (string) According to BIP22\n"
+     "\n"
+     "Result (Otherwise):\n"
      "{\n"
+     "  \"capabilities\" : [ \"proposal\" ],\n"
      "  \"version\" : n, \"rules\" : [...], \"vbavailable\" : {}, \"vbrequired\" : n,\n"
      "  \"previousblockhash\" : \"hex\",\n"
      "  \"transactions\" : [ { \"data\", \"txid\", \"hash\", \"depends\" : [n,...], \"fee\", "

@@ -631,12 +631,13 @@ struct script_job {
 
 /* Verifies every input of jobs[0..n) (Core's CheckInputScripts for a block, through the
  * check queue when -par allows). Transactions the script cache has seen pass under the
- * same flags are skipped (and their entry erased, as Core does). On failure *bad_job and
- * *bad_input name the lowest failing input and *serr its error; false with *bad_job ==
- * n on out of memory. */
+ * same flags are skipped (and their entry erased, as Core does, unless just_check: a
+ * block that is only tested keeps the caches as they are, and its signatures are
+ * cached like the mempool's). On failure *bad_job and *bad_input name the lowest
+ * failing input and *serr its error; false with *bad_job == n on out of memory. */
 static bool run_script_checks(struct chainstate *cs, struct script_job *jobs, size_t n,
-                              uint32_t flags, size_t *bad_job, size_t *bad_input,
-                              enum script_error *serr)
+                              uint32_t flags, bool just_check, size_t *bad_job,
+                              size_t *bad_input, enum script_error *serr)
 {
     size_t ninputs = 0;
     for (size_t j = 0; j < n; j++) ninputs += jobs[j].tx->vin_count;
@@ -648,14 +649,15 @@ static bool run_script_checks(struct chainstate *cs, struct script_job *jobs, si
     *bad_input = 0;
     *serr = SCRIPT_ERR_UNKNOWN_ERROR;
     if (!pre || !checks || !owner) goto out;
-    const struct sig_cache_hook *hook = sigcache_block_hook(cs->sigcache);
+    const struct sig_cache_hook *hook =
+        just_check ? sigcache_mempool_hook(cs->sigcache) : sigcache_block_hook(cs->sigcache);
     size_t k = 0;
     for (size_t j = 0; j < n; j++) {
         const struct tx *tx = jobs[j].tx;
         if (cs->script_cache) {
             uint256 wtxid;
             tx_wtxid(tx, &wtxid);
-            if (script_cache_contains(cs->script_cache, &wtxid, flags, true)) continue;
+            if (script_cache_contains(cs->script_cache, &wtxid, flags, !just_check)) continue;
         }
         sighash_precompute(&pre[j], tx, jobs[j].spent);
         for (size_t i = 0; i < tx->vin_count; i++) {
@@ -693,9 +695,11 @@ out:
 }
 
 /* Core's ConnectBlock against a child of cs->coins; on success the child is merged and
- * undo data written. INVALID results leave cs->coins untouched. */
+ * undo data written. INVALID results leave cs->coins untouched. With just_check (Core's
+ * fJustCheck) nothing is written or merged and idx is not touched: idx may then be a
+ * dummy entry outside the map. */
 static bool connect_block(struct chainstate *cs, const struct block *b, struct block_index *idx,
-                          struct validation_state *st)
+                          bool just_check, struct validation_state *st)
 {
     if (idx->height == 0 || !idx->prev) {
         /* The genesis coinbase is not added to the set (Core). */
@@ -836,7 +840,7 @@ static bool connect_block(struct chainstate *cs, const struct block *b, struct b
 
     size_t bad_job = 0, bad_input = 0;
     enum script_error serr = SCRIPT_ERR_OK;
-    if (!run_script_checks(cs, jobs, njobs, flags, &bad_job, &bad_input, &serr)) {
+    if (!run_script_checks(cs, jobs, njobs, flags, just_check, &bad_job, &bad_input, &serr)) {
         if (bad_job >= njobs) {
             sys_error(st, "out of memory checking scripts");
             goto out;
@@ -846,6 +850,10 @@ static bool connect_block(struct chainstate *cs, const struct block *b, struct b
                  script_error_string(serr));
         hash_hex(hex, jobs[bad_job].txid);
         fail(st, VALIDATION_INVALID, reason, "input %zu of transaction %s", bad_input, hex);
+        goto out;
+    }
+    if (just_check) {
+        ok = true;
         goto out;
     }
 
@@ -987,7 +995,7 @@ static bool connect_tip(struct chainstate *cs, struct block_index *idx,
     struct block b;
     char err[160];
     if (!chainstate_read_block(cs, idx, &b, err, sizeof err)) return sys_error(st, err);
-    if (!connect_block(cs, &b, idx, st)) {
+    if (!connect_block(cs, &b, idx, false, st)) {
         if (st->kind == VALIDATION_INVALID) mark_failed(cs, idx);
         block_clear(&b);
         return false;
@@ -1123,6 +1131,46 @@ bool chainstate_process_block(struct chainstate *cs, const struct block *b, int6
     if (!accept_block(cs, b, &hash, now, &idx, &fresh, st)) return false;
     if (is_new) *is_new = fresh;
     return chainstate_activate_best_chain(cs, st);
+}
+
+bool chainstate_test_block_validity(struct chainstate *cs, const struct block *b, int64_t now,
+                                    bool check_pow, bool check_merkle,
+                                    struct validation_state *st)
+{
+    validation_state_init(st);
+    struct block_index *tip = active_chain_tip(&cs->chain);
+    if (!tip || uint256_cmp(&b->header.prev_hash, &tip->hash) != 0)
+        return fail(st, VALIDATION_MISSING_PREV, "inconclusive-not-best-prevblk",
+                    "block is not built on the active tip");
+    /* Core's indexDummy: an entry for the block that the map never sees. */
+    struct block_index dummy;
+    memset(&dummy, 0, sizeof dummy);
+    block_hash(b, &dummy.hash);
+    dummy.prev = tip;
+    dummy.height = tip->height + 1;
+    dummy.version = b->header.version;
+    dummy.merkle_root = b->header.merkle_root;
+    dummy.time = b->header.time;
+    dummy.bits = b->header.bits;
+    dummy.nonce = b->header.nonce;
+    dummy.time_max = tip->time_max > b->header.time ? tip->time_max : b->header.time;
+    block_index_build_skip(&dummy);
+    if (!contextual_check_header(cs, &b->header, tip, now, st)) return false;
+    uint32_t flags =
+        check_block_flags(cs, dummy.height) & ~(CHECK_BLOCK_POW | CHECK_BLOCK_MERKLE);
+    if (check_pow) flags |= CHECK_BLOCK_POW;
+    if (check_merkle) flags |= CHECK_BLOCK_MERKLE;
+    struct block_check_result res;
+    if (!check_block(b, &cs->params.pow.pow_limit, flags, &res)) {
+        switch (res.kind) {
+        case BLOCK_CHECK_MUTATED:
+            return fail(st, VALIDATION_MUTATED, res.reason, "%s", res.debug);
+        case BLOCK_CHECK_ERROR: return sys_error(st, "out of memory checking block");
+        default: return fail(st, VALIDATION_INVALID, res.reason, "%s", res.debug);
+        }
+    }
+    if (!contextual_check_block(cs, b, tip, dummy.height, st)) return false;
+    return connect_block(cs, b, &dummy, true, st);
 }
 
 bool chainstate_invalidate_block(struct chainstate *cs, const uint256 *hash,

@@ -123,6 +123,20 @@ VAL_WU bool chainstate_process_header(struct chainstate *cs, const struct block_
 VAL_WU bool chainstate_process_block(struct chainstate *cs, const struct block *b, int64_t now,
                                      bool *is_new, struct validation_state *st);
 
+/* Core's TestBlockValidity: would b be accepted as the next block on top of the active
+ * tip? Runs, without storing or changing anything, the contextual header rules at time
+ * now, check_block (proof of work only with check_pow, the merkle root and duplicate
+ * transactions only with check_merkle, the witness commitment from SegWit on), the
+ * contextual block rules and ConnectBlock against a temporary coins layer over the
+ * tip's cache (which may grow by the coins read), and script checks whose signatures
+ * are cached as the mempool's are. Nothing is marked failed. True when b is valid;
+ * otherwise false with st: VALIDATION_INVALID or VALIDATION_MUTATED with Core's reason,
+ * VALIDATION_MISSING_PREV "inconclusive-not-best-prevblk" when b's parent is not the
+ * tip, VALIDATION_ERROR on a system error. */
+VAL_WU bool chainstate_test_block_validity(struct chainstate *cs, const struct block *b,
+                                           int64_t now, bool check_pow, bool check_merkle,
+                                           struct validation_state *st);
+
 /* Connects/disconnects until the tip is the most-work valid block with data. st reports
  * the first block that failed to connect (kind INVALID; the function still returns true)
  * or a system error (false). */

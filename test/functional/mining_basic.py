@@ -123,7 +123,7 @@ class MiningBasicTest(IopTestFramework):
         assert_equal(tmpl["default_witness_commitment"],
                      (COMMIT_HEADER + hash256(b"\x00" * 32 + b"\x00" * 32)).hex())
 
-        assert_equal(tmpl["capabilities"], [])
+        assert_equal(tmpl["capabilities"], ["proposal"])
         assert_equal(tmpl["longpollid"][:64], hashes[-1])
 
         self.log("getblocktemplate long polling")

@@ -26,6 +26,7 @@ BASE_SCRIPTS = [
     "p2p_stalling.py",
     "p2p_orphans.py",
     "p2p_eviction.py",
+    "wallet_basic.py",
     "feature_startup.py",
     "feature_config.py",
     "feature_loadblock.py",
@@ -42,6 +43,8 @@ BASE_SCRIPTS = [
     "rpc_utxoset.py",
     "rpc_descriptors.py",
     "interface_core_client.py",
+    "mining_proposal.py",
+    "feature_fee_estimation.py",
 ]
 
 

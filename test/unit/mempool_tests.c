@@ -20,6 +20,7 @@
 #include <secp256k1.h>
 
 #include "chain/coins.h"
+#include "chain/fees.h"
 #include "chain/mempool.h"
 #include "chain/sigcache.h"
 #include "test_util.h"
@@ -45,7 +46,17 @@ struct fx {
     uint8_t spk[22]; /* P2WPKH of pk */
     uint32_t counter;
     size_t removed[6];
+    size_t added, added_valid; /* addition hook calls, those valid for fee estimation */
+    uint256 last_added;
 };
+
+static void on_added(void *ctx, const struct mempool_entry *e, bool valid_fee_estimate)
+{
+    struct fx *f = ctx;
+    f->added++;
+    if (valid_fee_estimate) f->added_valid++;
+    f->last_added = e->txid;
+}
 
 static void on_removed(void *ctx, const struct mempool_entry *e,
                        enum mempool_removal_reason why)
@@ -67,6 +78,7 @@ static struct mempool *new_pool(struct fx *f, const struct policy_params *p)
     struct mempool *pool = mempool_new(p, 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL);
     assert_non_null(pool);
     mempool_set_removal_hook(pool, on_removed, f);
+    mempool_set_addition_hook(pool, on_added, f);
     return pool;
 }
 
@@ -826,6 +838,84 @@ static void test_expiry(void **state)
     tx_clear(&fresh);
 }
 
+/* Core's mempool sequence: +1 per addition and per removal, whatever the reason; the
+ * addition hook hears only transactions that stayed, and says which ones count for fee
+ * estimation. */
+static void test_sequence_and_addition_hook(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(mempool_sequence(f->pool), 1);
+    struct tx a, b, c, d;
+    spend1(f, &a, fund(f, 100000), 100000, (int64_t[]){99000}, 1);
+    spend1(f, &b, out_of(&a, 0), 99000, (int64_t[]){98000}, 1);
+    spend1(f, &c, fund(f, 100000), 100000, (int64_t[]){99000}, 1);
+    spend1(f, &d, fund(f, 100000), 100000, (int64_t[]){99000}, 1);
+
+    /* A test_accept and a rejection change nothing. */
+    struct mempool_accept_options o = {0};
+    o.test_accept = true;
+    struct mempool_accept_result r;
+    assert_true(accept_opts(f, &a, &o, &r));
+    mempool_accept_result_clear(&r);
+    expect_reject(f, &b, MEMPOOL_RESULT_MISSING_INPUTS, "bad-txns-inputs-missingorspent");
+    assert_int_equal(mempool_sequence(f->pool), 1);
+    assert_int_equal(f->added, 0);
+
+    expect_ok(f, &a);
+    assert_int_equal(mempool_sequence(f->pool), 2);
+    assert_int_equal(f->added, 1);
+    assert_int_equal(f->added_valid, 1);
+    uint256 aid;
+    tx_txid(&a, &aid);
+    assert_memory_equal(f->last_added.b, aid.b, 32);
+    /* A child of a pool transaction is not a fee-estimation sample. */
+    expect_ok(f, &b);
+    assert_int_equal(mempool_sequence(f->pool), 3);
+    assert_int_equal(f->added, 2);
+    assert_int_equal(f->added_valid, 1);
+    /* Neither is one accepted with bypass_limits (reorg, mempool.dat). */
+    o.test_accept = false;
+    o.bypass_limits = true;
+    assert_true(accept_opts(f, &c, &o, &r));
+    mempool_accept_result_clear(&r);
+    assert_int_equal(mempool_sequence(f->pool), 4);
+    assert_int_equal(f->added, 3);
+    assert_int_equal(f->added_valid, 1);
+    expect_reject(f, &a, MEMPOOL_RESULT_ALREADY_KNOWN, "txn-already-in-mempool");
+    assert_int_equal(mempool_sequence(f->pool), 4);
+
+    /* Removing A takes B along: two removals. */
+    assert_int_equal(mempool_remove_recursive(f->pool, &aid, MEMPOOL_REMOVED_CONFLICT), 2);
+    assert_int_equal(mempool_sequence(f->pool), 6);
+    /* A block confirming C: one more. */
+    struct block blk = {0};
+    blk.txs = calloc(1, sizeof(struct tx));
+    assert_true(tx_copy(&blk.txs[0], &c));
+    blk.tx_count = 1;
+    mempool_remove_for_block(f->pool, &blk, CHAIN_LEN, T0);
+    assert_int_equal(mempool_sequence(f->pool), 7);
+    assert_int_equal(mempool_size(f->pool), 0);
+    tx_clear(&blk.txs[0]);
+    free(blk.txs);
+
+    /* "mempool full": added then trimmed at once; only the removal counts and the
+     * addition hook is not called. */
+    struct policy_params p;
+    policy_params_default(&p);
+    p.max_mempool_mb = 0;
+    mempool_free(f->pool);
+    f->pool = new_pool(f, &p);
+    size_t added = f->added, trimmed = f->removed[MEMPOOL_REMOVED_SIZELIMIT];
+    expect_reject(f, &d, MEMPOOL_RESULT_MEMPOOL_POLICY, "mempool full");
+    assert_int_equal(f->added, added);
+    assert_int_equal(f->removed[MEMPOOL_REMOVED_SIZELIMIT], trimmed + 1);
+    assert_int_equal(mempool_sequence(f->pool), 2);
+    tx_clear(&a);
+    tx_clear(&b);
+    tx_clear(&c);
+    tx_clear(&d);
+}
+
 static void test_block_and_reorg(void **state)
 {
     struct fx *f = *state;
@@ -1442,6 +1532,343 @@ static void test_fills_script_caches(void **state)
     sigcache_free(sc);
 }
 
+/* ================================================================== fee estimation
+ *
+ * src/chain/fees.c, tested here because this binary links libchain (see fees.h). A
+ * simulated market: every block, four transactions at each of ten fee rates (1000 ..
+ * 10000 sat/kvB) enter the pool, and a transaction of level k (rate 1000 * (k + 1)) is
+ * mined exactly 10 - k blocks after it entered, so the right answers are known. */
+
+#define FEE_LEVELS    10
+#define FEE_PER_LEVEL 4
+
+struct fee_sim {
+    struct fee_estimator *est;
+    uint32_t counter;
+    struct tx *txs; /* waiting */
+    int32_t *due;   /* height of the block that takes it; < 0: evicted at -due */
+    size_t n, cap;
+    int32_t height;
+    bool starve_level0; /* level 0 is never mined, evicted after 30 blocks */
+};
+
+static void sim_tx(struct tx *tx, uint32_t id)
+{
+    tx_init(tx);
+    assert_true(tx_resize(tx, 1, 1));
+    tx->version = 2;
+    memcpy(tx->vin[0].prevout.hash.b, &id, sizeof id);
+    tx->vin[0].prevout.hash.b[31] = 0xfe;
+    tx->vout[0].value = 1000;
+}
+
+static void sim_add(struct fee_sim *sim, int level)
+{
+    if (sim->n == sim->cap) {
+        sim->cap = sim->cap ? sim->cap * 2 : 256;
+        sim->txs = realloc(sim->txs, sim->cap * sizeof *sim->txs);
+        sim->due = realloc(sim->due, sim->cap * sizeof *sim->due);
+        assert_non_null(sim->txs);
+        assert_non_null(sim->due);
+    }
+    struct tx *tx = &sim->txs[sim->n];
+    sim_tx(tx, ++sim->counter);
+    uint256 txid;
+    tx_txid(tx, &txid);
+    /* vsize 250, fee chosen so the rate is exactly 1000 * (level + 1) per kvB. */
+    fees_tx_added(sim->est, &txid, 250 * (level + 1), 250, sim->height, true);
+    sim->due[sim->n] =
+        (level == 0 && sim->starve_level0) ? -(sim->height + 30) : sim->height + (10 - level);
+    sim->n++;
+}
+
+/* Connects the next block: mines what is due, then evicts starved transactions, then
+ * the new transactions of this height enter. */
+static void sim_block(struct fee_sim *sim)
+{
+    sim->height++;
+    struct block b = {0};
+    b.txs = calloc(sim->n + 1, sizeof *b.txs);
+    assert_non_null(b.txs);
+    tx_init(&b.txs[0]);
+    b.tx_count = 1;
+    size_t keep = 0;
+    struct tx *evicted = calloc(sim->n + 1, sizeof *evicted);
+    size_t nev = 0;
+    for (size_t i = 0; i < sim->n; i++) {
+        if (sim->due[i] == sim->height)
+            b.txs[b.tx_count++] = sim->txs[i];
+        else if (sim->due[i] == -sim->height)
+            evicted[nev++] = sim->txs[i];
+        else {
+            sim->txs[keep] = sim->txs[i];
+            sim->due[keep] = sim->due[i];
+            keep++;
+        }
+    }
+    sim->n = keep;
+    fees_block_connected(sim->est, sim->height, &b);
+    for (size_t i = 0; i < nev; i++) {
+        uint256 txid;
+        tx_txid(&evicted[i], &txid);
+        fees_tx_removed(sim->est, &txid);
+        tx_clear(&evicted[i]);
+    }
+    free(evicted);
+    for (size_t i = 0; i < b.tx_count; i++) tx_clear(&b.txs[i]);
+    free(b.txs);
+    for (int level = 0; level < FEE_LEVELS; level++)
+        for (int k = 0; k < FEE_PER_LEVEL; k++) sim_add(sim, level);
+}
+
+static void sim_free(struct fee_sim *sim)
+{
+    for (size_t i = 0; i < sim->n; i++) tx_clear(&sim->txs[i]);
+    free(sim->txs);
+    free(sim->due);
+    fees_free(sim->est);
+}
+
+static int64_t smart(const struct fee_estimator *est, int target, bool conservative,
+                     int *returned)
+{
+    return fees_estimate_smart(est, target, conservative, returned);
+}
+
+static void test_fees_empty_and_bounds(void **state)
+{
+    (void)state;
+    assert_int_equal(fees_highest_target(FEES_SHORT), 12);
+    assert_int_equal(fees_highest_target(FEES_MEDIUM), 48);
+    assert_int_equal(fees_highest_target(FEES_LONG), 1008);
+    assert_string_equal(fees_horizon_name(FEES_MEDIUM), "medium");
+    struct fee_estimator *est = fees_new(1, 2);
+    assert_non_null(est);
+    int returned = -1;
+    /* Nothing observed: no estimate, and the usable target is 0 (Core's "blocks": 0). */
+    assert_int_equal(smart(est, 6, false, &returned), 0);
+    assert_int_equal(returned, 0);
+    assert_int_equal(smart(est, 0, false, &returned), 0);
+    assert_int_equal(returned, 0);
+    assert_int_equal(smart(est, 1009, true, &returned), 0);
+    assert_int_equal(returned, 1009);
+    struct fees_estimation e;
+    assert_int_equal(fees_estimate_raw(est, 6, 0.95, FEES_SHORT, &e), 0);
+    assert_true(e.decay == 0.962);
+    assert_int_equal(e.scale, 1);
+    assert_true(e.pass.start == -1);
+    assert_int_equal(fees_estimate_raw(est, 13, 0.95, FEES_SHORT, NULL), 0);
+    assert_int_equal(fees_estimate_raw(est, 6, 1.5, FEES_LONG, NULL), 0);
+
+    /* Only transactions at the best height seen, marked valid, count; once. */
+    uint256 a = {{1}}, b = {{2}}, c = {{3}};
+    fees_tx_added(est, &a, 1000, 250, 0, true);
+    assert_int_equal(fees_tracked(est), 1);
+    fees_tx_added(est, &a, 5000, 250, 0, true);
+    assert_int_equal(fees_tracked(est), 1);
+    fees_tx_added(est, &b, 1000, 250, 5, true); /* not at the best height */
+    fees_tx_added(est, &c, 1000, 250, 0, false);
+    assert_int_equal(fees_tracked(est), 1);
+    fees_tx_removed(est, &b); /* unknown: ignored */
+    fees_tx_removed(est, &a);
+    assert_int_equal(fees_tracked(est), 0);
+    /* Blocks at or below the best height are ignored (reorgs). */
+    struct block blk = {0};
+    fees_block_connected(est, 3, &blk);
+    assert_int_equal(fees_best_height(est), 3);
+    fees_block_connected(est, 2, &blk);
+    fees_block_connected(est, 3, &blk);
+    assert_int_equal(fees_best_height(est), 3);
+    fees_tx_added(est, &b, 1000, 250, 3, true);
+    fees_tx_added(est, &c, 1000, 250, 3, true);
+    assert_int_equal(fees_tracked(est), 2);
+    fees_flush_unconfirmed(est);
+    assert_int_equal(fees_tracked(est), 0);
+    fees_free(est);
+    fees_free(NULL);
+    /* Without a chainstate the chain is not current. */
+    struct node_context node;
+    memset(&node, 0, sizeof node);
+    assert_false(fees_chain_is_current(&node, T0));
+}
+
+static void test_fees_simulated_market(void **state)
+{
+    (void)state;
+    struct fee_sim sim = {0};
+    sim.est = fees_new(3, 4);
+    assert_non_null(sim.est);
+    for (int i = 0; i < 200; i++) sim_block(&sim);
+    const struct fee_estimator *est = sim.est;
+    assert_int_equal(fees_best_height(est), 200);
+    assert_int_equal(fees_tracked(est), sim.n);
+
+    /* Raw estimates: the lowest level mined within the target, per horizon. */
+    struct fees_estimation e;
+    assert_int_equal(fees_estimate_raw(est, 3, 0.85, FEES_SHORT, &e), 8000);
+    assert_true(e.pass.start < 8000 && e.pass.end >= 8000);
+    assert_true(e.pass.within_target > 0);
+    assert_true(e.fail.end >= 7000 && e.fail.start < 7000);
+    assert_true(e.fail.within_target == 0);
+    assert_true(e.decay == 0.962);
+    assert_int_equal(e.scale, 1);
+    assert_int_equal(fees_estimate_raw(est, 1, 0.85, FEES_SHORT, NULL), 10000);
+    assert_int_equal(fees_estimate_raw(est, 9, 0.95, FEES_SHORT, NULL), 2000);
+    assert_int_equal(fees_estimate_raw(est, 12, 0.95, FEES_SHORT, NULL), 1000);
+    /* Medium counts in periods of 2 blocks: target 3 means within 4 blocks. */
+    assert_int_equal(fees_estimate_raw(est, 3, 0.85, FEES_MEDIUM, &e), 7000);
+    assert_int_equal(e.scale, 2);
+    /* Long: periods of 24 blocks, everything is mined within the first. */
+    assert_int_equal(fees_estimate_raw(est, 3, 0.85, FEES_LONG, &e), 1000);
+    assert_int_equal(e.scale, 24);
+    assert_true(e.fail.start == -1); /* every bucket passed */
+
+    /* Smart estimates: the maximum of half the target at 60%, the target at 85% and
+     * twice the target at 95%; here the half target decides. */
+    static const struct {
+        int target, expect;
+    } want[] = {{1, 10000}, {2, 10000}, {3, 10000}, {4, 9000},
+                {6, 8000},  {10, 6000}, {20, 1000}, {48, 1000}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        int returned = 0;
+        int64_t r = smart(est, want[i].target, false, &returned);
+        if (r != want[i].expect)
+            fail_msg("target %d: %lld, expected %d", want[i].target, (long long)r,
+                     want[i].expect);
+        assert_int_equal(returned, want[i].target == 1 ? 2 : want[i].target);
+        int64_t cons = smart(est, want[i].target, true, NULL);
+        assert_true(cons >= r);
+    }
+    /* Targets beyond half the blocks observed are lowered to it (counting started at
+     * block 2, the first that mined a tracked transaction). */
+    int returned = 0;
+    assert_int_equal(smart(est, 1008, false, &returned), 1000);
+    assert_int_equal(returned, (200 - 2) / 2);
+
+    /* Now level 0 is never mined: its transactions are evicted after 30 blocks and
+     * count as failures, so a 20-block target needs level 1. */
+    sim.starve_level0 = true;
+    for (int i = 0; i < 80; i++) sim_block(&sim);
+    assert_int_equal(smart(sim.est, 20, false, NULL), 2000);
+    assert_int_equal(smart(sim.est, 10, false, NULL), 6000);
+    assert_int_equal(fees_estimate_raw(sim.est, 20, 0.85, FEES_MEDIUM, &e), 2000);
+    assert_true(e.fail.start < 1000 && e.fail.end >= 1000);
+    assert_true(e.fail.left_mempool > 0);
+    assert_true(e.fail.in_mempool > 0);
+    sim_free(&sim);
+}
+
+static void test_fees_persistence(void **state)
+{
+    (void)state;
+    struct fee_sim sim = {0};
+    sim.est = fees_new(5, 6);
+    for (int i = 0; i < 120; i++) sim_block(&sim);
+    const int64_t now = 1700000000;
+    size_t len = 0;
+    uint8_t *img = fees_serialize(sim.est, now, &len);
+    assert_non_null(img);
+    assert_true(len > 100000);
+
+    /* Read back into a fresh estimator: the same statistics (the image written again
+     * below is identical). Waiting transactions are not saved; at 85% in the short and
+     * medium horizons none of them counts against a passing bucket here, so those
+     * answers are the same. (Elsewhere they can differ: the long horizon counts every
+     * transaction waiting at least the target against its bucket although its period
+     * is 24 blocks, as Core does.) */
+    struct fee_estimator *copy = fees_new(7, 8);
+    char *err = NULL;
+    if (!fees_parse(copy, img, len, now + 3600, &err)) fail_msg("parse: %s", err);
+    assert_null(err);
+    assert_int_equal(fees_best_height(copy), 120);
+    for (int t = 1; t <= 60; t++) {
+        int r1 = 0, r2 = 0;
+        assert_int_equal(smart(sim.est, t, false, &r1), smart(copy, t, false, &r2));
+        assert_int_equal(r1, r2);
+    }
+    for (int h = FEES_SHORT; h <= FEES_MEDIUM; h++)
+        for (int t = 1; t <= (int)fees_highest_target((enum fees_horizon)h); t++)
+            assert_int_equal(fees_estimate_raw(sim.est, t, 0.85, (enum fees_horizon)h, NULL),
+                             fees_estimate_raw(copy, t, 0.85, (enum fees_horizon)h, NULL));
+    /* Saving the copy keeps the observed range (historical heights). */
+    size_t len2 = 0;
+    uint8_t *img2 = fees_serialize(copy, now, &len2);
+    assert_int_equal(len2, len);
+    assert_memory_equal(img2, img, len);
+    free(img2);
+
+    /* Damage is refused as a whole and leaves the estimator alone. */
+    struct fee_estimator *fresh = fees_new(9, 10);
+    uint8_t *bad = malloc(len);
+    memcpy(bad, img, len);
+    bad[len / 2] ^= 0x40;
+    assert_false(fees_parse(fresh, bad, len, now, &err));
+    assert_non_null(strstr(err, "checksum"));
+    free(err);
+    assert_false(fees_parse(fresh, img, len - 1, now, &err));
+    free(err);
+    assert_false(fees_parse(fresh, img, 10, now, &err));
+    free(err);
+    memcpy(bad, img, len);
+    bad[0] = 'X';
+    assert_false(fees_parse(fresh, bad, len, now, &err));
+    assert_non_null(strstr(err, "not a fee estimates file"));
+    free(err);
+    /* A well-formed file with another version, or a value that cannot be a count. */
+    memcpy(bad, img, len);
+    bad[8] = 2;
+    sha256(bad, len - 32, bad + len - 32);
+    assert_false(fees_parse(fresh, bad, len, now, &err));
+    assert_non_null(strstr(err, "version"));
+    free(err);
+    memcpy(bad, img, len);
+    size_t stats0 = 8 + 4 + 8 + 12 + 4 + 8 * 190 + 8 + 8; /* first tx count, short */
+    double neg = -1;
+    memcpy(bad + stats0, &neg, 8);
+    sha256(bad, len - 32, bad + len - 32);
+    assert_false(fees_parse(fresh, bad, len, now, &err));
+    assert_non_null(strstr(err, "short"));
+    free(err);
+    /* Too old: more than 60 hours. */
+    assert_false(fees_parse(fresh, img, len, now + 60 * 3600 + 1, &err));
+    assert_non_null(strstr(err, "60 hours"));
+    free(err);
+    assert_true(fees_parse(fresh, img, len, now + 60 * 3600, &err));
+    free(bad);
+
+    /* Through a file; a missing file is fine. */
+    char dir[] = "/tmp/iop-fees-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/fee_estimates.dat", dir);
+    struct fee_estimator *loaded = fees_new(1, 1);
+    assert_true(fees_load(loaded, path, now, &err));
+    assert_null(err);
+    assert_int_equal(fees_best_height(loaded), 0);
+    assert_true(fees_save(sim.est, path, now, &err));
+    assert_true(fees_load(loaded, path, now, &err));
+    assert_int_equal(fees_best_height(loaded), 120);
+    assert_int_equal(smart(loaded, 6, false, NULL), smart(sim.est, 6, false, NULL));
+    FILE *fp = fopen(path, "r+b");
+    assert_non_null(fp);
+    fseek(fp, 100, SEEK_SET);
+    fputc(0x55, fp);
+    fclose(fp);
+    struct fee_estimator *loaded2 = fees_new(1, 1);
+    assert_false(fees_load(loaded2, path, now, &err));
+    assert_non_null(err);
+    free(err);
+    assert_int_equal(fees_best_height(loaded2), 0);
+    test_remove_tree(dir);
+
+    fees_free(loaded);
+    fees_free(loaded2);
+    fees_free(fresh);
+    fees_free(copy);
+    free(img);
+    sim_free(&sim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1455,6 +1882,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_eviction_and_min_fee, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eviction_packages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sequence_and_addition_hook, setup, teardown),
         cmocka_unit_test_setup_teardown(test_block_and_reorg, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dump_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_descendant_limit_and_carveout, setup, teardown),
@@ -1462,6 +1890,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ephemeral_dust, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tiny_maxmempool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_consistency, setup, teardown),
+        cmocka_unit_test(test_fees_empty_and_bounds),
+        cmocka_unit_test(test_fees_simulated_market),
+        cmocka_unit_test(test_fees_persistence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -530,6 +530,167 @@ static void test_regtest_rules(void **state)
     tmpdir_free(dir);
 }
 
+/* ---- chainstate_test_block_validity (Core's TestBlockValidity) ---- */
+
+/* Tests b on the tip and expects reason; nothing may change: the tip, the block map
+ * (the block stays unknown) and, when spent is given, that coin. */
+static void expect_test_reject(struct chainstate *cs, const struct block *b, bool check_pow,
+                               bool check_merkle, const char *reason, enum validation_kind kind)
+{
+    struct block_index *tip = chainstate_tip(cs);
+    size_t known = block_map_count(chainstate_block_map(cs));
+    struct validation_state st;
+    if (chainstate_test_block_validity(cs, b, NOW, check_pow, check_merkle, &st))
+        fail_msg("block passed, expected %s", reason);
+    if (strncmp(st.reason, reason, strlen(reason)) != 0)
+        fail_msg("expected %s, got %s (%s)", reason, st.reason, st.debug);
+    assert_int_equal(st.kind, kind);
+    assert_ptr_equal(chainstate_tip(cs), tip);
+    assert_int_equal(block_map_count(chainstate_block_map(cs)), known);
+    uint256 h;
+    block_hash(b, &h);
+    assert_null(chainstate_lookup(cs, &h));
+}
+
+static void test_block_validity_dry_run(void **state)
+{
+    (void)state;
+    char *dir = tmpdir_new();
+    struct chainstate *cs = open_cs(dir, "regtest");
+    const struct chain_params *p = chainstate_params(cs);
+    struct miner m;
+    miner_init(&m);
+    for (int i = 0; i < 110; i++) mine_empty(cs, &m);
+    uint256 cb1, cb2, cb50;
+    coinbase_txid(cs, 1, &cb1);
+    coinbase_txid(cs, 2, &cb2);
+    coinbase_txid(cs, 50, &cb50);
+    struct block_index *tip = chainstate_tip(cs);
+    int32_t h = tip->height + 1;
+    struct block b;
+    struct tx tx;
+    struct validation_state st;
+    struct outpoint op1 = {cb1, 0};
+
+    /* A valid block with spends passes and leaves everything as it was. */
+    block_begin(&b, tip);
+    make_spend(&m, &tx, &cb1, 0, SUBSIDY(cs, 1), 1000);
+    block_add(&b, &tx);
+    make_spend(&m, &tx, &cb2, 0, SUBSIDY(cs, 2), 2000);
+    block_add(&b, &tx);
+    block_finish(&m, p, &b, h, 3000, -1);
+    size_t known = block_map_count(chainstate_block_map(cs));
+    if (!chainstate_test_block_validity(cs, &b, NOW, true, true, &st))
+        fail_msg("valid block failed: %s (%s)", st.reason, st.debug);
+    assert_int_equal(st.kind, VALIDATION_OK);
+    assert_ptr_equal(chainstate_tip(cs), tip);
+    assert_int_equal(block_map_count(chainstate_block_map(cs)), known);
+    assert_true(coins_cache_have(chainstate_coins(cs), &op1));
+    /* Twice: the first run left no trace in the caches that changes the verdict. */
+    assert_true(chainstate_test_block_validity(cs, &b, NOW, true, true, &st));
+
+    /* Proof of work is checked only when asked (proposals are unsolved). */
+    {
+        struct block u;
+        block_init(&u);
+        struct writer w;
+        writer_init(&w);
+        block_serialize(&w, &b, true);
+        size_t len = 0;
+        uint8_t *raw = writer_release(&w, &len);
+        assert_true(block_from_bytes(&u, raw, len, true));
+        free(raw);
+        uint256 hh;
+        for (u.header.nonce = 0;; u.header.nonce++) {
+            block_hash(&u, &hh);
+            if (!check_proof_of_work(&hh, u.header.bits, &p->pow.pow_limit)) break;
+        }
+        assert_true(chainstate_test_block_validity(cs, &u, NOW, false, true, &st));
+        expect_test_reject(cs, &u, true, true, "high-hash", VALIDATION_INVALID);
+        /* The merkle root likewise (generateblock tests before it is final). */
+        u.header.merkle_root.b[0] ^= 1;
+        expect_test_reject(cs, &u, false, true, "bad-txnmrklroot", VALIDATION_MUTATED);
+        assert_true(chainstate_test_block_validity(cs, &u, NOW, false, false, &st));
+        block_clear(&u);
+    }
+    /* The real thing: the same block connects. */
+    expect_accept(cs, &b);
+    assert_false(coins_cache_have(chainstate_coins(cs), &op1));
+
+    /* Rejections with Core's reasons, none of them stored or marked. */
+    tip = chainstate_tip(cs);
+    h = tip->height + 1;
+    struct outpoint op50 = {cb50, 0};
+    block_begin(&b, tip);
+    block_finish(&m, p, &b, h, 0, SUBSIDY(cs, h) + 1);
+    expect_test_reject(cs, &b, true, true, "bad-cb-amount", VALIDATION_INVALID);
+    block_clear(&b);
+
+    block_begin(&b, tip);
+    make_spend(&m, &tx, &cb1, 0, SUBSIDY(cs, 1), 1000); /* spent by the last block */
+    block_add(&b, &tx);
+    block_finish(&m, p, &b, h, 1000, -1);
+    expect_test_reject(cs, &b, true, true, "bad-txns-inputs-missingorspent",
+                       VALIDATION_INVALID);
+    block_clear(&b);
+
+    block_begin(&b, tip);
+    make_spend(&m, &tx, &cb50, 0, SUBSIDY(cs, 50), 1000);
+    block_add(&b, &tx);
+    block_finish(&m, p, &b, h, 1000, -1);
+    expect_test_reject(cs, &b, true, true, "bad-txns-premature-spend-of-coinbase",
+                       VALIDATION_INVALID);
+    block_clear(&b);
+    assert_true(coins_cache_have(chainstate_coins(cs), &op50));
+
+    uint256 cb3;
+    coinbase_txid(cs, 3, &cb3);
+    block_begin(&b, tip);
+    make_spend(&m, &tx, &cb3, 0, SUBSIDY(cs, 3), 1000);
+    sign_input(&m, &tx, 0, SUBSIDY(cs, 3), true);
+    block_add(&b, &tx);
+    block_finish(&m, p, &b, h, 1000, -1);
+    expect_test_reject(cs, &b, true, true, "mandatory-script-verify-flag-failed (",
+                       VALIDATION_INVALID);
+    block_clear(&b);
+
+    block_begin(&b, tip);
+    b.header.time = (uint32_t)block_index_median_time_past(tip);
+    block_finish(&m, p, &b, h, 0, -1);
+    expect_test_reject(cs, &b, true, true, "time-too-old", VALIDATION_INVALID);
+    block_clear(&b);
+
+    block_begin(&b, tip);
+    b.header.bits = 0x207ffffe;
+    block_finish(&m, p, &b, h, 0, -1);
+    expect_test_reject(cs, &b, true, true, "bad-diffbits", VALIDATION_INVALID);
+    block_clear(&b);
+
+    block_begin(&b, tip);
+    block_finish(&m, p, &b, h + 1, 0, SUBSIDY(cs, h));
+    expect_test_reject(cs, &b, true, true, "bad-cb-height", VALIDATION_INVALID);
+    block_clear(&b);
+
+    /* Only a child of the tip can be tested. */
+    block_begin(&b, tip->prev);
+    block_finish(&m, p, &b, h - 1, 0, -1);
+    expect_test_reject(cs, &b, true, true, "inconclusive-not-best-prevblk",
+                       VALIDATION_MISSING_PREV);
+    block_clear(&b);
+
+    /* Nothing was marked: a valid block spending cb3 still connects. */
+    block_begin(&b, tip);
+    make_spend(&m, &tx, &cb3, 0, SUBSIDY(cs, 3), 1000);
+    block_add(&b, &tx);
+    block_finish(&m, p, &b, h, 1000, -1);
+    assert_true(chainstate_test_block_validity(cs, &b, NOW, true, true, &st));
+    expect_accept(cs, &b);
+
+    chainstate_close(cs);
+    miner_free(&m);
+    tmpdir_free(dir);
+}
+
 /* ---- Reorgs ---- */
 
 struct saved_chain {
@@ -1127,7 +1288,7 @@ int main(void)
         cmocka_unit_test(test_bip30),          cmocka_unit_test(test_recover_stale_coins),
         cmocka_unit_test(test_dbcache_flush),  cmocka_unit_test(test_asert_diffbits),
         cmocka_unit_test(test_reorg_20),       cmocka_unit_test(test_reorg_invalid_fallback),
-        cmocka_unit_test(test_kill9),
+        cmocka_unit_test(test_kill9),          cmocka_unit_test(test_block_validity_dry_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
