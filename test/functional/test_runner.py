@@ -27,6 +27,7 @@ BASE_SCRIPTS = [
     "p2p_orphans.py",
     "p2p_eviction.py",
     "wallet_basic.py",
+    "rpc_warmup.py",
     "feature_startup.py",
     "feature_config.py",
     "feature_loadblock.py",
