@@ -28,6 +28,7 @@ BASE_SCRIPTS = [
     "p2p_eviction.py",
     "wallet_basic.py",
     "rpc_warmup.py",
+    "p2p_btc_regtest.py",
     "feature_startup.py",
     "feature_config.py",
     "feature_loadblock.py",
