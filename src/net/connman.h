@@ -77,6 +77,7 @@ struct net_msg_stat {
 struct inflight_block; /* net_processing's */
 struct tx_request;     /* net_processing's */
 struct partial_block;  /* net_processing's */
+struct rolling_set;    /* net_processing's */
 
 /* One connection. Owned by the net thread; RPC threads read it with the connman lock
  * held. */
@@ -154,8 +155,7 @@ struct peer {
     int64_t next_inv_send; /* mono µs, Poisson trickle */
     struct tx_request *tx_requests; /* in-flight getdata for transactions */
     size_t ntx_requests;
-    uint64_t *known_tx; /* a small ring of short hashes of txs they know */
-    size_t known_tx_pos;
+    struct rolling_set *known_tx; /* the last ~2,000 txs they know of (constant time) */
 
     /* getdata being served, in order (Core's vRecvGetData): no other message of the
      * peer is read until it is done */

@@ -18,7 +18,9 @@
 #include "util/random.h"
 #include "util/timeutil.h"
 
-#define RECENT_REJECTS        4096 /* wtxids of transactions that failed, ring */
+#define RECENT_REJECTS        4096 /* per generation: transactions that failed */
+#define KNOWN_TX_PER_PEER     1024 /* per generation: transactions a peer knows of */
+#define MAX_TX_INFLIGHT       (NP_MAX_PEER_TX_REQUESTS * 256) /* all peers together */
 #define MAX_BLOCKTXN_DEPTH    10   /* Core: blocktxn served for the last 10 blocks */
 #define MAX_CMPCTBLOCK_DEPTH  5
 #define HEADERS_SYNC_TIMEOUT_US (15 * 60 * 1000000LL)
@@ -61,6 +63,128 @@ struct partial_block {
     size_t nmissing;
 };
 
+/* A set of 64-bit keys (salted short hashes, 0 stands for 1) with open addressing and
+ * linear probing; at most half full. Lookups are constant time, which matters because a
+ * peer may send 50,000 inventory entries in one message. */
+struct hset {
+    uint64_t *slot;
+    size_t cap; /* a power of two */
+    size_t n;
+};
+
+static bool hset_init(struct hset *h, size_t cap)
+{
+    h->slot = calloc(cap, sizeof *h->slot);
+    h->cap = h->slot ? cap : 0;
+    h->n = 0;
+    return h->slot != NULL;
+}
+
+static void hset_free(struct hset *h)
+{
+    free(h->slot);
+    h->slot = NULL;
+    h->cap = h->n = 0;
+}
+
+static uint64_t hkey(uint64_t k) { return k ? k : 1; }
+
+static bool hset_has(const struct hset *h, uint64_t k)
+{
+    if (!h->cap) return false;
+    k = hkey(k);
+    for (size_t i = (size_t)k & (h->cap - 1);; i = (i + 1) & (h->cap - 1)) {
+        if (h->slot[i] == k) return true;
+        if (h->slot[i] == 0) return false;
+    }
+}
+
+/* False when the set is half full (the caller rolls or refuses). */
+static bool hset_add(struct hset *h, uint64_t k)
+{
+    if (!h->cap || h->n * 2 >= h->cap) return false;
+    k = hkey(k);
+    size_t i = (size_t)k & (h->cap - 1);
+    while (h->slot[i] != 0) {
+        if (h->slot[i] == k) return true;
+        i = (i + 1) & (h->cap - 1);
+    }
+    h->slot[i] = k;
+    h->n++;
+    return true;
+}
+
+/* Removes k, shifting later members of its probe run back (no tombstones). */
+static void hset_del(struct hset *h, uint64_t k)
+{
+    if (!h->cap) return;
+    k = hkey(k);
+    size_t mask = h->cap - 1, i = (size_t)k & mask;
+    while (h->slot[i] != k) {
+        if (h->slot[i] == 0) return;
+        i = (i + 1) & mask;
+    }
+    h->slot[i] = 0;
+    h->n--;
+    for (size_t j = (i + 1) & mask; h->slot[j] != 0; j = (j + 1) & mask) {
+        size_t home = (size_t)h->slot[j] & mask;
+        /* Move slot j into the hole at i when its home is not in (i, j]. */
+        bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!between) {
+            h->slot[i] = h->slot[j];
+            h->slot[j] = 0;
+            i = j;
+        }
+    }
+}
+
+/* Two generations of a set: when the current one is full it becomes the old one and
+ * the older is emptied, so the set remembers between per_gen and 2 * per_gen keys. */
+struct rolling_set {
+    struct hset gen[2];
+    int cur;
+    size_t per_gen;
+};
+
+static struct rolling_set *rolling_new(size_t per_gen)
+{
+    struct rolling_set *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    size_t cap = 1;
+    while (cap < per_gen * 2) cap <<= 1;
+    if (!hset_init(&r->gen[0], cap) || !hset_init(&r->gen[1], cap)) {
+        hset_free(&r->gen[0]);
+        hset_free(&r->gen[1]);
+        free(r);
+        return NULL;
+    }
+    r->per_gen = per_gen;
+    return r;
+}
+
+static void rolling_free(struct rolling_set *r)
+{
+    if (!r) return;
+    hset_free(&r->gen[0]);
+    hset_free(&r->gen[1]);
+    free(r);
+}
+
+static void rolling_add(struct rolling_set *r, uint64_t k)
+{
+    if (r->gen[r->cur].n >= r->per_gen) {
+        r->cur ^= 1;
+        memset(r->gen[r->cur].slot, 0, r->gen[r->cur].cap * sizeof(uint64_t));
+        r->gen[r->cur].n = 0;
+    }
+    (void)hset_add(&r->gen[r->cur], k);
+}
+
+static bool rolling_has(const struct rolling_set *r, uint64_t k)
+{
+    return r && (hset_has(&r->gen[0], k) || hset_has(&r->gen[1], k));
+}
+
 struct net_processing {
     struct connman *cm;
     struct node_context *node;
@@ -71,11 +195,13 @@ struct net_processing {
     bool subscribed;
     struct orphan *orphans;
     size_t norphans;
-    uint64_t rejects[RECENT_REJECTS];
-    size_t reject_pos;
+    struct rolling_set *rejects;  /* wtxids (and txids) that failed: not asked for again */
+    struct hset tx_inflight;      /* every tx hash requested from some peer */
     uint64_t salt0, salt1;
     int nsync_started;
 };
+
+static void drop_tx_request(struct net_processing *np, struct peer *p, size_t i);
 
 /* ---- Notifications (any thread) ---- */
 
@@ -122,6 +248,13 @@ struct net_processing *netproc_new(struct connman *cm, struct node_context *node
         free(np);
         return NULL;
     }
+    np->rejects = rolling_new(RECENT_REJECTS);
+    if (!np->rejects || !hset_init(&np->tx_inflight, 2 * MAX_TX_INFLIGHT)) {
+        rolling_free(np->rejects);
+        pthread_mutex_destroy(&np->notify_lock);
+        free(np);
+        return NULL;
+    }
     pthread_mutex_lock(&node->lock);
     if (node->chainstate) {
         struct chainstate_callbacks cb = {NULL, NULL, on_tip_updated, np};
@@ -154,6 +287,8 @@ void netproc_free(struct net_processing *np)
     free(np->orphans);
     free(np->relay_txid);
     free(np->relay_wtxid);
+    rolling_free(np->rejects);
+    hset_free(&np->tx_inflight);
     pthread_mutex_destroy(&np->notify_lock);
     free(np);
 }
@@ -167,35 +302,23 @@ static uint64_t short_hash(const struct net_processing *np, const uint256 *h)
 
 static void add_reject(struct net_processing *np, const uint256 *wtxid)
 {
-    np->rejects[np->reject_pos] = short_hash(np, wtxid);
-    np->reject_pos = (np->reject_pos + 1) % RECENT_REJECTS;
+    rolling_add(np->rejects, short_hash(np, wtxid));
 }
 
 static bool recently_rejected(const struct net_processing *np, const uint256 *h)
 {
-    uint64_t s = short_hash(np, h);
-    for (size_t i = 0; i < RECENT_REJECTS; i++)
-        if (np->rejects[i] == s && s != 0) return true;
-    return false;
+    return rolling_has(np->rejects, short_hash(np, h));
 }
 
 static void mark_known_tx(struct net_processing *np, struct peer *p, const uint256 *h)
 {
-    if (!p->known_tx) {
-        p->known_tx = calloc(1024, sizeof *p->known_tx);
-        if (!p->known_tx) return;
-    }
-    p->known_tx[p->known_tx_pos] = short_hash(np, h);
-    p->known_tx_pos = (p->known_tx_pos + 1) % 1024;
+    if (!p->known_tx) p->known_tx = rolling_new(KNOWN_TX_PER_PEER);
+    if (p->known_tx) rolling_add(p->known_tx, short_hash(np, h));
 }
 
 static bool peer_knows_tx(const struct net_processing *np, const struct peer *p, const uint256 *h)
 {
-    if (!p->known_tx) return false;
-    uint64_t s = short_hash(np, h);
-    for (size_t i = 0; i < 1024; i++)
-        if (p->known_tx[i] == s) return true;
-    return false;
+    return rolling_has(p->known_tx, short_hash(np, h));
 }
 
 static bool is_ibd(struct net_processing *np)
@@ -444,9 +567,10 @@ void netproc_peer_disconnected(struct net_processing *np, struct peer *p)
     p->sync_started = false;
     free(p->tx_inv);
     p->tx_inv = NULL;
+    while (p->ntx_requests) drop_tx_request(np, p, 0);
     free(p->tx_requests);
     p->tx_requests = NULL;
-    free(p->known_tx);
+    rolling_free(p->known_tx);
     p->known_tx = NULL;
     free(p->getdata_q);
     p->getdata_q = NULL;
@@ -1192,10 +1316,7 @@ static void on_getdata(struct net_processing *np, struct peer *p, const uint8_t 
 
 static bool tx_requested_elsewhere(struct net_processing *np, const uint256 *h)
 {
-    for (struct peer *q = connman_peers(np->cm); q; q = q->next)
-        for (size_t i = 0; i < q->ntx_requests; i++)
-            if (memcmp(q->tx_requests[i].hash.b, h->b, 32) == 0) return true;
-    return false;
+    return hset_has(&np->tx_inflight, short_hash(np, h));
 }
 
 static bool have_orphan(struct net_processing *np, const uint256 *h)
@@ -1207,24 +1328,34 @@ static bool have_orphan(struct net_processing *np, const uint256 *h)
     return false;
 }
 
-static void remove_tx_request(struct peer *p, const uint256 *txid, const uint256 *wtxid)
+/* Drops request i of p (and its entry in the in-flight set). */
+static void drop_tx_request(struct net_processing *np, struct peer *p, size_t i)
+{
+    hset_del(&np->tx_inflight, short_hash(np, &p->tx_requests[i].hash));
+    p->tx_requests[i] = p->tx_requests[--p->ntx_requests];
+}
+
+static void remove_tx_request(struct net_processing *np, struct peer *p, const uint256 *txid,
+                              const uint256 *wtxid)
 {
     for (size_t i = 0; i < p->ntx_requests;) {
         if (memcmp(p->tx_requests[i].hash.b, txid->b, 32) == 0 ||
             (wtxid && memcmp(p->tx_requests[i].hash.b, wtxid->b, 32) == 0))
-            p->tx_requests[i] = p->tx_requests[--p->ntx_requests];
+            drop_tx_request(np, p, i);
         else
             i++;
     }
 }
 
-static bool add_tx_request(struct peer *p, const uint256 *h, bool wtxid, int64_t now_us)
+static bool add_tx_request(struct net_processing *np, struct peer *p, const uint256 *h,
+                           bool wtxid, int64_t now_us)
 {
     if (p->ntx_requests >= NP_MAX_PEER_TX_REQUESTS) return false;
     if (!p->tx_requests) {
         p->tx_requests = calloc(NP_MAX_PEER_TX_REQUESTS, sizeof *p->tx_requests);
         if (!p->tx_requests) return false;
     }
+    if (!hset_add(&np->tx_inflight, short_hash(np, h))) return false; /* all peers full */
     p->tx_requests[p->ntx_requests++] = (struct tx_request){*h, wtxid, now_us};
     return true;
 }
@@ -1351,7 +1482,7 @@ static void on_tx(struct net_processing *np, struct peer *p, const uint8_t *d, s
     uint256 txid, wtxid;
     tx_txid(&tx, &txid);
     tx_wtxid(&tx, &wtxid);
-    remove_tx_request(p, &txid, &wtxid);
+    remove_tx_request(np, p, &txid, &wtxid);
     mark_known_tx(np, p, p->wtxid_relay ? &wtxid : &txid);
     pthread_mutex_lock(&np->node->lock);
     if (!np->node->chainstate || !np->node->mempool || is_ibd(np)) goto out;
@@ -1374,7 +1505,7 @@ static void on_tx(struct net_processing *np, struct peer *p, const uint8_t *d, s
             if (mempool_get(np->node->mempool, ph) || recently_rejected(np, ph) ||
                 tx_requested_elsewhere(np, ph))
                 continue;
-            if (!add_tx_request(p, ph, false, time_mono_micros())) break;
+            if (!add_tx_request(np, p, ph, false, time_mono_micros())) break;
             inv[n].type = MSG_WITNESS_TX;
             inv[n].hash = *ph;
             n++;
@@ -1451,7 +1582,7 @@ static void on_inv(struct net_processing *np, struct peer *p, const uint8_t *d, 
                 continue;
             if (recently_rejected(np, &inv->hash) || have_orphan(np, &inv->hash)) continue;
             if (tx_requested_elsewhere(np, &inv->hash)) continue;
-            if (!add_tx_request(p, &inv->hash, is_w, now_us)) continue;
+            if (!add_tx_request(np, p, &inv->hash, is_w, now_us)) continue;
             want[nwant].type = is_w ? MSG_WTX : MSG_WITNESS_TX;
             want[nwant].hash = inv->hash;
             nwant++;
@@ -1480,7 +1611,7 @@ static void on_notfound(struct net_processing *np, struct peer *p, const uint8_t
     }
     for (size_t i = 0; i < l.count; i++) {
         uint32_t t = l.items[i].type & ~MSG_WITNESS_FLAG;
-        if (t == MSG_TX || t == MSG_WTX) remove_tx_request(p, &l.items[i].hash, NULL);
+        if (t == MSG_TX || t == MSG_WTX) remove_tx_request(np, p, &l.items[i].hash, NULL);
     }
     net_inv_list_clear(&l);
 }
@@ -1882,7 +2013,7 @@ void netproc_tick(struct net_processing *np, int64_t now_us)
         /* Transaction requests that were not answered may go to another peer. */
         for (size_t i = 0; i < p->ntx_requests;) {
             if (now_us - p->tx_requests[i].time > NP_TX_REQUEST_TIMEOUT_US)
-                p->tx_requests[i] = p->tx_requests[--p->ntx_requests];
+                drop_tx_request(np, p, i);
             else
                 i++;
         }
