@@ -197,6 +197,7 @@ struct net_processing {
     size_t norphans;
     struct rolling_set *rejects;  /* wtxids (and txids) that failed: not asked for again */
     struct hset tx_inflight;      /* every tx hash requested from some peer */
+    struct hset blocks_inflight;  /* every block hash requested from some peer */
     uint64_t salt0, salt1;
     int nsync_started;
 };
@@ -249,8 +250,10 @@ struct net_processing *netproc_new(struct connman *cm, struct node_context *node
         return NULL;
     }
     np->rejects = rolling_new(RECENT_REJECTS);
-    if (!np->rejects || !hset_init(&np->tx_inflight, 2 * MAX_TX_INFLIGHT)) {
+    if (!np->rejects || !hset_init(&np->tx_inflight, 2 * MAX_TX_INFLIGHT) ||
+        !hset_init(&np->blocks_inflight, 8192)) {
         rolling_free(np->rejects);
+        hset_free(&np->tx_inflight);
         pthread_mutex_destroy(&np->notify_lock);
         free(np);
         return NULL;
@@ -289,6 +292,7 @@ void netproc_free(struct net_processing *np)
     free(np->relay_wtxid);
     rolling_free(np->rejects);
     hset_free(&np->tx_inflight);
+    hset_free(&np->blocks_inflight);
     pthread_mutex_destroy(&np->notify_lock);
     free(np);
 }
@@ -434,6 +438,7 @@ static bool clear_inflight(struct net_processing *np, const uint256 *hash, struc
             if (memcmp((*pp)->hash.b, hash->b, 32) == 0) {
                 struct inflight_block *b = *pp;
                 *pp = b->next;
+                hset_del(&np->blocks_inflight, short_hash(np, &b->hash));
                 free(b);
                 q->ninflight--;
                 q->stalling_since = 0;
@@ -496,9 +501,8 @@ static size_t next_blocks(struct net_processing *np, struct peer *p, size_t coun
                 if (b->chain_tx || active_chain_contains(ac, b)) p->last_common = b;
                 continue;
             }
-            struct peer *owner = inflight_owner(np, &b->hash, NULL);
-            if (owner) {
-                if (!waiting_for) waiting_for = owner;
+            if (hset_has(&np->blocks_inflight, short_hash(np, &b->hash))) {
+                if (!waiting_for) waiting_for = inflight_owner(np, &b->hash, NULL);
                 continue;
             }
             if (b->height > window_end) {
@@ -529,9 +533,14 @@ static void request_blocks(struct net_processing *np, struct peer *p, int64_t no
         return;
     }
     struct net_inv inv[NP_MAX_BLOCKS_IN_TRANSIT_PER_PEER];
-    for (size_t i = 0; i < n; i++) {
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++, k++) {
         struct inflight_block *b = calloc(1, sizeof *b);
         if (!b) break;
+        if (!hset_add(&np->blocks_inflight, short_hash(np, &want[i]->hash))) {
+            free(b);
+            break;
+        }
         b->hash = want[i]->hash;
         b->idx = want[i];
         b->requested = now_us;
@@ -542,9 +551,10 @@ static void request_blocks(struct net_processing *np, struct peer *p, int64_t no
         inv[i].hash = want[i]->hash;
         log_debug(LOG_NET, "Requesting block %d peer=%" PRId64, (int)want[i]->height, p->id);
     }
+    if (k == 0) return;
     struct writer w;
     writer_init(&w);
-    net_inv_encode(&w, inv, n);
+    net_inv_encode(&w, inv, k);
     connman_send_writer(p, "getdata", &w);
 }
 
@@ -560,6 +570,7 @@ void netproc_peer_disconnected(struct net_processing *np, struct peer *p)
     while (p->inflight) {
         struct inflight_block *b = p->inflight;
         p->inflight = b->next;
+        hset_del(&np->blocks_inflight, short_hash(np, &b->hash));
         free(b);
     }
     p->ninflight = 0;
