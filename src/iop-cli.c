@@ -129,6 +129,7 @@ static const struct {
     {"getnetworkhashps", 1, "height"},
     {"estimatesmartfee", 0, "conf_target"},
     {"estimaterawfee", 0, "conf_target"},
+    {"setmocktime", 0, "timestamp"},
     {"estimaterawfee", 1, "threshold"},
     {"disconnectnode", 1, "nodeid"},
     {"addnode", 2, "v2transport"},

@@ -29,6 +29,7 @@
 #include "consensus/address.h"
 #include "consensus/tx_check.h"
 #include "util/hex.h"
+#include "util/timeutil.h"
 
 /* ---- Helpers ---- */
 
@@ -198,6 +199,28 @@ static uint64_t blocks_size_on_disk(const char *datadir)
 }
 
 /* ---- Methods ---- */
+
+/* Core's setmocktime (hidden): the node's wall clock for tests on regtest profiles. */
+static bool rpc_setmocktime(void *ctx, const json_t *params, json_t **result,
+                            struct rpc_error *err)
+{
+    struct node_context *n = ctx;
+    if (!n->params->allow_test_activation)
+        return rpc_error_set(err, RPC_MISC_ERROR,
+                             "setmocktime is for regression testing (-regtest mode) only");
+    const json_t *t = json_array_get(params, 0);
+    if (!json_is_integer(t))
+        return rpc_error_set(err, RPC_TYPE_ERROR, "JSON value of type %s is not of expected "
+                                                  "type number",
+                             rpc_json_type_name(t));
+    json_int_t v = json_integer_value(t);
+    if (v < 0)
+        return rpc_error_set(err, RPC_INVALID_PARAMETER, "Mocktime cannot be negative: %lld.",
+                             (long long)v);
+    time_set_mock((int64_t)v);
+    *result = json_null();
+    return true;
+}
 
 static bool rpc_getblockchaininfo(void *ctx, const json_t *params, json_t **result,
                                   struct rpc_error *err)
@@ -1454,6 +1477,20 @@ static void add_undo_details(json_t *t, const struct tx *tx, const struct tx_und
 }
 
 static const struct rpc_method methods[] = {
+    {"setmocktime",
+     "hidden",
+     rpc_setmocktime,
+     {{"timestamp", RPC_ARG_NUM, false}},
+     "setmocktime timestamp\n"
+     "\n"
+     "Set the local time to given timestamp (-regtest only)\n"
+     "\n"
+     "Arguments:\n"
+     "1. timestamp    (numeric, required) UNIX seconds timestamp to set the local clock to.\n"
+     "                Pass 0 to go back to using the system time.\n"
+     "\n"
+     "Result:\n"
+     "null    (json null)\n"},
     {"getblockchaininfo",
      "blockchain",
      rpc_getblockchaininfo,

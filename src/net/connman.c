@@ -582,7 +582,7 @@ static bool outbound_group_taken(struct connman *cm, const struct net_addr *a)
 
 static void open_outbound(struct connman *cm, int64_t now_us)
 {
-    if (!cm->network_active || cm->opt.connect_none) return;
+    if (!cm->network_active) return;
     /* -connect: only those, retried like added nodes. */
     if (cm->nconnect) {
         for (size_t i = 0; i < cm->nconnect; i++) {
@@ -606,6 +606,8 @@ static void open_outbound(struct connman *cm, int64_t now_us)
         c->last_try = now_us;
         open_connection(cm, &a, CONN_MANUAL, c->addr);
     }
+    /* -connect=0: added nodes only, nothing automatic (Core's -noconnect). */
+    if (cm->opt.connect_none) return;
     if (!cm->seeds_done) {
         cm->seeds_done = true;
         if (addrman_size(cm->addrman) == 0) {

@@ -127,6 +127,10 @@ struct peer {
     int64_t addr_token_bucket_ms; /* addr rate limit, in milli-addresses */
     int64_t addr_token_time;      /* mono µs */
     uint64_t addr_processed, addr_rate_limited;
+    struct net_addr_info *addr_queue; /* addresses to gossip to them (Core's vAddrToSend) */
+    size_t naddr_queue;
+    int64_t next_addr_send;           /* UNIX s (mockable), Poisson trickle */
+    struct rolling_set *known_addr;   /* addresses they told us or we told them */
 
     /* ping */
     uint64_t ping_nonce; /* outstanding, 0 when none */

@@ -32,6 +32,10 @@
 #define MAX_ADDR_TOKENS       1000
 #define MAX_BLOCKS_TO_ANNOUNCE 8
 #define MAX_GETBLOCKS_RESULTS 500
+#define ADDR_RELAY_MAX_ENTRIES 10  /* only small addr messages are gossip (Core) */
+#define ADDR_RELAY_MAX_AGE     (10 * 60)
+#define ADDR_BROADCAST_INTERVAL 30 /* s, average (Core's AVG_ADDRESS_BROADCAST_INTERVAL) */
+#define KNOWN_ADDR_PER_PEER    2500
 
 struct inflight_block {
     uint256 hash;
@@ -203,6 +207,7 @@ struct net_processing {
 };
 
 static void drop_tx_request(struct net_processing *np, struct peer *p, size_t i);
+static int64_t poisson_delay(int64_t mean_us);
 
 /* ---- Notifications (any thread) ---- */
 
@@ -583,6 +588,11 @@ void netproc_peer_disconnected(struct net_processing *np, struct peer *p)
     p->tx_requests = NULL;
     rolling_free(p->known_tx);
     p->known_tx = NULL;
+    rolling_free(p->known_addr);
+    p->known_addr = NULL;
+    free(p->addr_queue);
+    p->addr_queue = NULL;
+    p->naddr_queue = 0;
     free(p->getdata_q);
     p->getdata_q = NULL;
     if (p->partial) {
@@ -668,15 +678,18 @@ static void on_verack(struct net_processing *np, struct peer *p, int64_t now_us)
     }
     p->next_ping = now_us;
     p->next_feefilter_send = now_us;
+    p->addr_token_bucket_ms = 1000;
+    p->addr_token_time = now_us;
+    p->next_addr_send = time_now() + ADDR_BROADCAST_INTERVAL;
     if (p->type == CONN_OUTBOUND_FULL_RELAY || p->type == CONN_ADDR_FETCH ||
         p->type == CONN_MANUAL) {
         connman_send(p, "getaddr", NULL, 0);
         p->getaddr_sent = true;
+        /* The answer to our getaddr is not rate-limited (Core). */
+        p->addr_token_bucket_ms += (int64_t)NET_MAX_ADDR_TO_SEND * 1000;
     }
     if (p->type != CONN_INBOUND && p->type != CONN_ADDR_FETCH)
         addrman_good(connman_addrman(np->cm), &p->addr, time_now());
-    p->addr_token_bucket_ms = 1000;
-    p->addr_token_time = now_us;
 }
 
 /* ---- Headers and blocks ---- */
@@ -1629,6 +1642,103 @@ static void on_notfound(struct net_processing *np, struct peer *p, const uint8_t
 
 /* ---- Addresses ---- */
 
+static uint64_t addr_key(const struct net_processing *np, const struct net_addr *a)
+{
+    uint8_t buf[36];
+    memcpy(buf, a->bytes, 32);
+    buf[32] = a->net;
+    buf[33] = (uint8_t)(a->port >> 8);
+    buf[34] = (uint8_t)a->port;
+    buf[35] = 0x61;
+    return siphash24(np->salt0 ^ 0x6164647272656c61ULL, np->salt1, buf, sizeof buf);
+}
+
+static void mark_known_addr(const struct net_processing *np, struct peer *p,
+                            const struct net_addr *a)
+{
+    if (!p->known_addr) p->known_addr = rolling_new(KNOWN_ADDR_PER_PEER);
+    if (p->known_addr) rolling_add(p->known_addr, addr_key(np, a));
+}
+
+static void queue_addr(const struct net_processing *np, struct peer *p,
+                       const struct net_addr_info *ai)
+{
+    if (rolling_has(p->known_addr, addr_key(np, &ai->addr))) return;
+    if (!p->addr_queue) {
+        p->addr_queue = calloc(NET_MAX_ADDR_TO_SEND, sizeof *p->addr_queue);
+        if (!p->addr_queue) return;
+    }
+    if (p->naddr_queue < NET_MAX_ADDR_TO_SEND) {
+        p->addr_queue[p->naddr_queue++] = *ai;
+    } else {
+        /* Full: replace a random entry (Core keeps the queue bounded the same way). */
+        p->addr_queue[random_range(NET_MAX_ADDR_TO_SEND)] = *ai;
+    }
+}
+
+/* Core's RelayAddress: a fresh address heard in a small addr message goes to two peers
+ * chosen by a keyed hash of the address and the day, so every node forwards a given
+ * address to the same peers for a day and repeats do not spread it further. */
+static void relay_address(struct net_processing *np, struct peer *from,
+                          const struct net_addr_info *ai, int64_t now)
+{
+    struct peer *best[2] = {NULL, NULL};
+    uint64_t keys[2] = {UINT64_MAX, UINT64_MAX};
+    uint64_t day = (uint64_t)now / (24 * 60 * 60);
+    uint64_t base = addr_key(np, &ai->addr) ^ (day * 0x9e3779b97f4a7c15ULL);
+    for (struct peer *q = connman_peers(np->cm); q; q = q->next) {
+        if (q == from || !q->handshake_done || q->disconnect || q->type == CONN_BLOCK_RELAY ||
+            q->type == CONN_ADDR_FETCH)
+            continue;
+        uint8_t id[16];
+        le64_write(id, (uint64_t)q->id);
+        le64_write(id + 8, base);
+        uint64_t k = siphash24(np->salt0, np->salt1 ^ 0x72656c6179ULL, id, sizeof id);
+        if (k < keys[0]) {
+            keys[1] = keys[0];
+            best[1] = best[0];
+            keys[0] = k;
+            best[0] = q;
+        } else if (k < keys[1]) {
+            keys[1] = k;
+            best[1] = q;
+        }
+    }
+    for (int i = 0; i < 2; i++)
+        if (best[i]) queue_addr(np, best[i], ai);
+}
+
+/* Sends the queued gossip of p when its trickle timer is due. */
+static void send_addrs(struct net_processing *np, struct peer *p, int64_t now)
+{
+    if (now < p->next_addr_send) return;
+    p->next_addr_send = now + 1 + poisson_delay(ADDR_BROADCAST_INTERVAL * 1000000LL) / 1000000;
+    if (p->naddr_queue == 0) return;
+    struct net_addr_info *out = calloc(p->naddr_queue, sizeof *out);
+    size_t n = 0;
+    for (size_t i = 0; out && i < p->naddr_queue; i++) {
+        if (rolling_has(p->known_addr, addr_key(np, &p->addr_queue[i].addr))) continue;
+        if (!p->addrv2 && p->addr_queue[i].addr.net != NET_IPV4 &&
+            p->addr_queue[i].addr.net != NET_IPV6 && p->addr_queue[i].addr.net != NET_CJDNS)
+            continue; /* no v1 form */
+        mark_known_addr(np, p, &p->addr_queue[i].addr);
+        out[n++] = p->addr_queue[i];
+    }
+    p->naddr_queue = 0;
+    if (n) {
+        struct writer w;
+        writer_init(&w);
+        if (p->addrv2) {
+            net_addrv2_encode(&w, out, n);
+            connman_send_writer(p, "addrv2", &w);
+        } else {
+            net_addr_encode(&w, out, n);
+            connman_send_writer(p, "addr", &w);
+        }
+    }
+    free(out);
+}
+
 static void on_addr(struct net_processing *np, struct peer *p, const uint8_t *d, size_t len,
                     bool v2, int64_t now_us)
 {
@@ -1663,9 +1773,15 @@ static void on_addr(struct net_processing *np, struct peer *p, const uint8_t *d,
         }
         p->addr_processed++;
         struct net_addr_info ai = l.items[i];
+        mark_known_addr(np, p, &ai.addr);
         if (ai.time <= 100000000 || ai.time > now + 10 * 60) ai.time = (uint32_t)(now - 5 * 24 * 60 * 60);
         keep[nkeep++] = ai;
+        if (l.count <= ADDR_RELAY_MAX_ENTRIES && !p->getaddr_sent &&
+            (int64_t)ai.time > now - ADDR_RELAY_MAX_AGE && net_addr_is_routable(&ai.addr))
+            relay_address(np, p, &ai, now);
     }
+    /* The answer to our getaddr has arrived once a message is not a full one. */
+    if (l.count < NET_MAX_ADDR_TO_SEND) p->getaddr_sent = false;
     if (nkeep)
         addrman_add(connman_addrman(np->cm), keep, nkeep, &p->addr, 2 * 60 * 60,
                     false, now);
@@ -2029,6 +2145,7 @@ void netproc_tick(struct net_processing *np, int64_t now_us)
                 i++;
         }
         if (p->relay_txs) send_tx_invs(np, p, now_us);
+        if (p->type != CONN_BLOCK_RELAY) send_addrs(np, p, now);
         /* Our fee filter. */
         if (p->relay_txs && np->node->mempool && p->version >= NET_FEEFILTER_VERSION &&
             now_us >= p->next_feefilter_send && (p->perms & NET_PERM_FORCERELAY) != NET_PERM_FORCERELAY) {

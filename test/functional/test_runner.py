@@ -29,6 +29,7 @@ BASE_SCRIPTS = [
     "wallet_basic.py",
     "rpc_warmup.py",
     "p2p_btc_regtest.py",
+    "p2p_addr_relay.py",
     "feature_startup.py",
     "feature_config.py",
     "feature_loadblock.py",

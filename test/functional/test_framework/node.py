@@ -53,7 +53,10 @@ class TestNode:
         args = ["-datadir=" + self.datadir, "-chain=" + self.chain,
                 "-rpcport=%d" % self.rpc_port, "-printtoconsole=0"]
         if daemon_knows(self.iopd, "-bind"):
-            args += ["-port=%d" % self.p2p_port, "-bind=127.0.0.1:%d" % self.p2p_port]
+            # -connect=0: no automatic outbound connections, so addresses a test gossips
+            # (8.x.x.x, ...) are never dialled; tests connect nodes with addnode.
+            args += ["-port=%d" % self.p2p_port, "-bind=127.0.0.1:%d" % self.p2p_port,
+                     "-connect=0"]
         return args
 
     # ---- P2P ----
