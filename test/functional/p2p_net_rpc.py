@@ -13,7 +13,7 @@ from test_framework.authproxy import JSONRPCException
 from test_framework.messages import CAddress, NODE_NETWORK, NODE_WITNESS, msg_addr, msg_unknown
 from test_framework.p2p import P2PInterface
 from test_framework.test_framework import IopTestFramework, run
-from test_framework.util import assert_equal, assert_raises_rpc_error, wait_until
+from test_framework.util import assert_equal, assert_raises_rpc_error, free_port, wait_until
 
 
 class NetRpcTest(IopTestFramework):
@@ -162,6 +162,19 @@ class NetRpcTest(IopTestFramework):
         spared.sync_with_ping(30)
         assert spared.is_connected
         n0.disconnect_p2ps()
+
+        self.log("-whitebind: peers on that socket get its permissions")
+        n0.stop()
+        wport = free_port()
+        n0.start(["-whitebind=download,addr@127.0.0.1:%d" % wport])
+        wb = P2PInterface()
+        wb.peer_connect("127.0.0.1", wport)
+        wb.wait_for_verack()
+        wb.sync_with_ping()
+        peer = [p for p in n0.rpc.getpeerinfo() if p["addr"].endswith(":%d" % wb.local_port)][0]
+        assert_equal(sorted(peer["permissions"]), ["addr", "download"])
+        wb.peer_disconnect()
+        wb.wait_for_disconnect()
 
         self.log("option errors")
         n0.stop()
