@@ -355,6 +355,15 @@ static bool build_locator(const struct block_index *idx, struct net_locator *loc
     return true;
 }
 
+/* Sends an inv-shaped message (inv, getdata, notfound) of n entries. */
+static void send_inv(struct peer *p, const char *command, const struct net_inv *items, size_t n)
+{
+    struct writer w;
+    writer_init(&w);
+    net_inv_encode(&w, items, n);
+    connman_send_writer(p, command, &w);
+}
+
 static void send_getheaders(struct net_processing *np, struct peer *p,
                             const struct block_index *from, const uint256 *stop)
 {
@@ -557,10 +566,7 @@ static void request_blocks(struct net_processing *np, struct peer *p, int64_t no
         log_debug(LOG_NET, "Requesting block %d peer=%" PRId64, (int)want[i]->height, p->id);
     }
     if (k == 0) return;
-    struct writer w;
-    writer_init(&w);
-    net_inv_encode(&w, inv, k);
-    connman_send_writer(p, "getdata", &w);
+    send_inv(p, "getdata", inv, k);
 }
 
 /* ---- Handshake ---- */
@@ -781,10 +787,7 @@ static void on_getblocks(struct net_processing *np, struct peer *p, const uint8_
             n++;
         }
         if (n) {
-            struct writer w;
-            writer_init(&w);
-            net_inv_encode(&w, inv, n);
-            connman_send_writer(p, "inv", &w);
+            send_inv(p, "inv", inv, n);
         }
     }
     pthread_mutex_unlock(&np->node->lock);
@@ -1001,10 +1004,7 @@ static void finish_partial(struct net_processing *np, struct peer *p)
     if (cs && (!ok || st.kind != VALIDATION_OK)) {
         if (st.kind == VALIDATION_MUTATED) {
             struct net_inv inv = {MSG_WITNESS_BLOCK, hash};
-            struct writer w;
-            writer_init(&w);
-            net_inv_encode(&w, &inv, 1);
-            connman_send_writer(p, "getdata", &w);
+            send_inv(p, "getdata", &inv, 1);
         } else if (st.kind == VALIDATION_INVALID) {
             connman_misbehaving(p, "invalid compact block %s", st.reason);
         }
@@ -1218,10 +1218,7 @@ bool netproc_busy(const struct peer *p) { return p->getdata_pos < p->getdata_n; 
 static void send_notfound(struct peer *p, const struct net_inv *items, size_t n)
 {
     if (n == 0) return;
-    struct writer w;
-    writer_init(&w);
-    net_inv_encode(&w, items, n);
-    connman_send_writer(p, "notfound", &w);
+    send_inv(p, "notfound", items, n);
 }
 
 /* Serves one queued item; false when it could not be served (notfound). */
@@ -1535,10 +1532,7 @@ static void on_tx(struct net_processing *np, struct peer *p, const uint8_t *d, s
             n++;
         }
         if (n) {
-            struct writer w;
-            writer_init(&w);
-            net_inv_encode(&w, inv, n);
-            connman_send_writer(p, "getdata", &w);
+            send_inv(p, "getdata", inv, n);
         }
     } else if (k != MEMPOOL_RESULT_ALREADY_KNOWN) {
         log_debug(LOG_MEMPOOLREJ, "%s from peer=%" PRId64 " was not accepted: %s %s",
@@ -1615,10 +1609,7 @@ static void on_inv(struct net_processing *np, struct peer *p, const uint8_t *d, 
     if (cs) request_blocks(np, p, now_us);
     pthread_mutex_unlock(&np->node->lock);
     if (nwant) {
-        struct writer w;
-        writer_init(&w);
-        net_inv_encode(&w, want, nwant);
-        connman_send_writer(p, "getdata", &w);
+        send_inv(p, "getdata", want, nwant);
     }
     free(want);
     net_inv_list_clear(&l);
@@ -1977,10 +1968,7 @@ static void announce_blocks(struct net_processing *np)
             p->last_announced = tip;
         } else {
             struct net_inv inv = {MSG_BLOCK, tip->hash};
-            struct writer w;
-            writer_init(&w);
-            net_inv_encode(&w, &inv, 1);
-            connman_send_writer(p, "inv", &w);
+            send_inv(p, "inv", &inv, 1);
         }
     }
 }
@@ -2040,10 +2028,7 @@ static void send_tx_invs(struct net_processing *np, struct peer *p, int64_t now_
     memmove(p->tx_inv, p->tx_inv + used, (p->ntx_inv - used) * sizeof *p->tx_inv);
     p->ntx_inv -= used;
     if (n) {
-        struct writer w;
-        writer_init(&w);
-        net_inv_encode(&w, inv, n);
-        connman_send_writer(p, "inv", &w);
+        send_inv(p, "inv", inv, n);
     }
     free(inv);
 }
