@@ -1939,11 +1939,38 @@ static void announce_blocks(struct net_processing *np)
     if (!cs || is_ibd(np)) return;
     struct block_index *tip = chainstate_tip(cs);
     if (!tip) return;
+    /* The compact form of the new tip, built once for every high-bandwidth peer. */
+    struct writer cmpct;
+    bool have_cmpct = false;
     for (struct peer *p = connman_peers(np->cm); p; p = p->next) {
         if (!p->handshake_done || p->disconnect) continue;
         if (peer_has_header(p, tip)) continue;
         bool sent = false;
-        if (p->prefer_headers) {
+        if (p->cmpct_hb && p->cmpct_ok && tip->prev && peer_has_header(p, tip->prev)) {
+            /* BIP152 high-bandwidth mode: the block itself, as a cmpctblock, at once. */
+            if (!have_cmpct) {
+                struct block b;
+                block_init(&b);
+                char err[256];
+                uint64_t nonce;
+                struct net_cmpctblock c;
+                writer_init(&cmpct);
+                if (!random_bytes(&nonce, sizeof nonce)) nonce = (uint64_t)time_mono_micros();
+                if (chainstate_read_block(cs, tip, &b, err, sizeof err) &&
+                    net_cmpctblock_from_block(&c, &b, nonce)) {
+                    net_cmpctblock_encode(&cmpct, &c);
+                    net_cmpctblock_clear(&c);
+                    have_cmpct = !cmpct.failed;
+                }
+                block_clear(&b);
+                if (!have_cmpct) writer_free(&cmpct);
+            }
+            if (have_cmpct) {
+                connman_send(p, "cmpctblock", cmpct.data, cmpct.len);
+                sent = true;
+            }
+        }
+        if (!sent && p->prefer_headers) {
             /* The new blocks since the last one they know, if they connect. */
             struct block_index *list[MAX_BLOCKS_TO_ANNOUNCE];
             size_t n = 0;
@@ -1971,6 +1998,7 @@ static void announce_blocks(struct net_processing *np)
             send_inv(p, "inv", &inv, 1);
         }
     }
+    if (have_cmpct) writer_free(&cmpct);
 }
 
 void netproc_notifications(struct net_processing *np)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """BIP152 compact blocks with a Python peer: the node serves getdata MSG_CMPCT_BLOCK for
 recent blocks (coinbase prefilled, short ids that match our own computation from the
-block's wtxids) and full blocks for old ones, answers getblocktxn with the transactions
+block's wtxids) and full blocks for old ones, pushes new blocks as cmpctblock to a peer
+that asked for high-bandwidth mode, answers getblocktxn with the transactions
 asked for, and rebuilds a compact block a peer sends it: from its mempool alone when it
 has every transaction, or after asking with getblocktxn for the ones it lacks. An
 out-of-range getblocktxn index is misbehaviour."""
@@ -9,7 +10,7 @@ from test_framework.iop_tx import amount_sat, p2wpkh_address, p2wpkh_script, pub
 from test_framework.messages import (
     MSG_CMPCT_BLOCK, CBlock, CInv, CTransaction, HeaderAndShortIDs, calculate_shortid,
     create_block, from_hex, msg_blocktxn, msg_cmpctblock, msg_getblocktxn,
-    msg_getdata, uint256_from_hex)
+    msg_getdata, msg_getheaders, msg_sendcmpct, uint256_from_hex)
 from test_framework.p2p import P2PInterface, p2p_lock
 from test_framework.test_framework import IopTestFramework, run
 from test_framework.util import assert_equal, wait_until
@@ -98,10 +99,23 @@ class CompactBlocksTest(IopTestFramework):
         peer.send_and_ping(msg_blocktxn(blk.sha256, [unknown]))
         wait_until(lambda: rpc.getbestblockhash() == blk.hash, what="block completed by blocktxn")
 
+        self.log("high-bandwidth mode: after sendcmpct(1) new blocks come as cmpctblock")
+        hb = node.add_p2p_connection(P2PInterface())
+        hb.send_and_ping(msg_sendcmpct(announce=True, version=2))
+        # The node pushes a block only to peers that have its parent's header (Core).
+        hb.send_message(msg_getheaders([uint256_from_hex(rpc.getbestblockhash())]))
+        hb.wait_for_message("headers")
+        wait_until(lambda: any(p["bip152_hb_from"] for p in rpc.getpeerinfo()), what="hb peer")
+        with p2p_lock:
+            before = hb.message_count["cmpctblock"]
+        newhash = rpc.generatetoaddress(1, ADDR)[0]
+        pushed = hb.wait_for_message("cmpctblock", count=before + 1).header_and_shortids
+        assert_equal(pushed.header.hash, newhash)
+
         self.log("a getblocktxn index past the end of the block is misbehaviour")
         peer.send_message(msg_getblocktxn(blk.sha256, [5]))
         peer.wait_for_disconnect()
-        assert_equal(rpc.getbestblockhash(), blk.hash)
+        assert_equal(rpc.getbestblockhash(), newhash)
 
 
 if __name__ == "__main__":
