@@ -42,11 +42,15 @@
 #include "rpc/control_rpc.h"
 #include "rpc/dispatch.h"
 #include "rpc/server.h"
+#include "services/profile/profile_daemon.h"
+#include "services/profile/profile_rpc.h"
 #include "util/args.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/random.h"
 #include "util/timeutil.h"
+
+#include <event2/thread.h>
 
 static const struct arg_def iopd_options[] = {
     {"?", ARG_BOOL, ARG_CMDLINE_ONLY, "", "Print this help message and exit"},
@@ -93,6 +97,13 @@ static const struct arg_def iopd_options[] = {
      "the log to a file."},
     {"logtimestamps", ARG_BOOL, 0, "", "Prepend debug output with timestamp (default: 1)"},
     {"server", ARG_BOOL, 0, "", "Accept command line and JSON-RPC commands (default: 1)"},
+    {"profile", ARG_BOOL, 0, "", "Run the profile service (default: 0)"},
+    {"profileport", ARG_INT, ARG_NETWORK_ONLY, "=<port>",
+     "Listen for profile service connections on <port> (default: 16988)"},
+    {"profilebind", ARG_STRING, ARG_NETWORK_ONLY, "=<addr>",
+     "Bind the profile service to the given numeric IPv4 or IPv6 address (default: 0.0.0.0)"},
+    {"profilemaxhosted", ARG_INT, 0, "=<n>",
+     "Host at most <n> identities in the profile service (default: 10000)"},
     {"rpcbind", ARG_LIST, ARG_NETWORK_ONLY, "=<addr>[:port]",
      "Bind to given address to listen for JSON-RPC connections. Do not expose the RPC server "
      "to untrusted networks such as the public internet! This option is ignored unless "
@@ -312,6 +323,7 @@ struct node {
     struct rpc_subnet *allow;
     struct net_rpc_ctx netrpc;
     struct connman *connman; /* the P2P network; NULL until started */
+    struct profile_daemon *profile; /* -profile; NULL when off */
     struct wallet_rpc_ctx wallets; /* loaded wallets (wallet/wallet_rpc.h) */
     bool wallets_ready;            /* false with -disablewallet */
     char user_agent[64];
@@ -381,6 +393,38 @@ static int setup_logging(struct node *n, bool daemon)
         }
     }
     free(list);
+    return 0;
+}
+
+/* The profile service on its own thread, with its files in <chaindir>/profile. Started
+ * before the RPC server so that getprofileserverinfo can point at it. */
+static int setup_profile(struct node *n)
+{
+    struct args *a = n->args;
+    if (!args_get_bool(a, "profile", false)) return 0;
+    int64_t port = args_get_int(a, "profileport", PROFILE_DEFAULT_PORT);
+    if (port < 1 || port > 65535)
+        return init_error("Invalid port specified in -profileport: '%s'",
+                          args_get(a, "profileport"));
+    int64_t maxhosted = args_get_int(a, "profilemaxhosted", PROFILE_DEFAULT_MAX_HOSTED);
+    if (maxhosted < 1)
+        return init_error("Invalid -profilemaxhosted: '%s'", args_get(a, "profilemaxhosted"));
+    char dir[PATH_MAX], err[256];
+    if (!fs_join(dir, sizeof dir, n->chaindir, "profile"))
+        return init_error("Profile directory path too long");
+    /* The loop is stopped from the main thread at shutdown. */
+    if (evthread_use_pthreads() != 0)
+        return init_error("libevent threading could not be enabled");
+    struct profile_daemon_config cfg = {
+        .dir = dir,
+        .bind = args_get_str(a, "profilebind", "0.0.0.0"),
+        .port = (uint16_t)port,
+        .max_hosted = (size_t)maxhosted,
+    };
+    n->profile = profile_daemon_start(&cfg, err, sizeof err);
+    if (!n->profile) return init_error("Cannot start the profile service: %s", err);
+    log_info("Profile service listening on %s port %u", cfg.bind,
+             (unsigned)profile_daemon_port(n->profile));
     return 0;
 }
 
@@ -513,6 +557,12 @@ static int setup_rpc(struct node *n, const struct chain_params *params)
         }
     }
     /* Tables of later modules (minting, services) are added here. */
+    struct rpc_table profile_rpc =
+        profile_rpc_table(n->profile ? profile_daemon_service(n->profile) : NULL);
+    if (!rpc_dispatcher_add_table(n->dispatcher, &profile_rpc)) {
+        free(bind);
+        return init_error("out of memory");
+    }
     rpc_dispatcher_set_warmup(n->dispatcher, true, "Loading...");
     n->server = rpc_server_start(n->dispatcher, n->auth, &cfg, err, sizeof err);
     free(bind);
@@ -1045,6 +1095,8 @@ static void shutdown_node(struct node *n)
     }
     rpc_server_stop(n->server);
     n->server = NULL;
+    profile_daemon_stop(n->profile); /* offline for all; store closed */
+    n->profile = NULL;
     connman_stop(n->connman);
     n->connman = NULL;
     n->netrpc.cm = NULL;
@@ -1206,6 +1258,7 @@ int main(int argc, char **argv)
         n->wallets_ready = true;
     }
 
+    if (setup_profile(n) != 0) goto out;
     if (args_get_bool(a, "server", true) && setup_rpc(n, params) != 0) goto out;
     if (setup_chain(n) != 0) goto out;
     if (setup_p2p(n) != 0) goto out;

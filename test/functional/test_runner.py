@@ -30,6 +30,7 @@ BASE_SCRIPTS = [
     "rpc_warmup.py",
     "p2p_btc_regtest.py",
     "p2p_addr_relay.py",
+    "feature_profile_service.py",
     "feature_startup.py",
     "feature_config.py",
     "feature_loadblock.py",
