@@ -29,6 +29,7 @@
 #include "chain/mempool.h"
 #include "chain/sigcache.h"
 #include "chain/mempool_rpc.h"
+#include "chain/psbt_rpc.h"
 #include "chain/mining_rpc.h"
 #include "chain/node_context.h"
 #include "chain/txindex.h"
@@ -320,6 +321,7 @@ struct node {
     struct rpc_server *server;
     struct control_ctx control;
     struct rawtx_rpc_ctx rawtx;
+    struct psbt_rpc_ctx psbtrpc;
     struct rpc_subnet *allow;
     struct net_rpc_ctx netrpc;
     struct connman *connman; /* the P2P network; NULL until started */
@@ -532,10 +534,12 @@ static int setup_rpc(struct node *n, const struct chain_params *params)
     }
     n->txrpc = (struct chain_tx_rpc){&n->ctx, NULL};
     n->feesrpc = (struct fees_rpc_ctx){&n->ctx, NULL};
+    n->psbtrpc = (struct psbt_rpc_ctx){params, &n->ctx};
     struct rpc_table chain_tables[] = {chain_rpc_table(&n->ctx), mining_rpc_table(&n->ctx),
                                        mempool_rpc_table(&n->ctx),
                                        chain_tx_rpc_table(&n->txrpc),
-                                       fees_rpc_table(&n->feesrpc)};
+                                       fees_rpc_table(&n->feesrpc),
+                                       psbt_rpc_table(&n->psbtrpc)};
     for (size_t i = 0; i < sizeof chain_tables / sizeof chain_tables[0]; i++) {
         if (!rpc_dispatcher_add_table(n->dispatcher, &chain_tables[i])) {
             free(bind);

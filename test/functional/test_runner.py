@@ -31,6 +31,7 @@ BASE_SCRIPTS = [
     "p2p_btc_regtest.py",
     "p2p_addr_relay.py",
     "feature_profile_service.py",
+    "rpc_psbt.py",
     "feature_startup.py",
     "feature_config.py",
     "feature_loadblock.py",
