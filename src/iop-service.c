@@ -1,0 +1,8 @@
+/* Placeholder; being written. */
+#include <stdio.h>
+
+int main(void)
+{
+    fprintf(stderr, "iop-service: not built yet\n");
+    return 1;
+}
