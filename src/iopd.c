@@ -39,6 +39,8 @@
 #include "net/connman.h"
 #include "net/net_rpc.h"
 #include "wallet/wallet_rpc.h"
+#include "wallet/spend_rpc.h"
+#include "chain/script_format.h"
 #include "rpc/auth.h"
 #include "rpc/control_rpc.h"
 #include "rpc/dispatch.h"
@@ -206,6 +208,34 @@ static const struct arg_def iopd_options[] = {
      "used multiple times to load multiple wallets. This only loads existing wallets and does "
      "not create new ones"},
     {"disablewallet", ARG_BOOL, 0, "", "Do not load the wallet and disable wallet RPC calls"},
+    {"fallbackfee", ARG_STRING, 0, "=<amt>",
+     "A fee rate (in IOP/kvB) that will be used when fee estimation has insufficient data. 0 "
+     "to entirely disable the fallbackfee feature. (default: 0.00)"},
+    {"paytxfee", ARG_STRING, 0, "=<amt>",
+     "Fee rate (in IOP/kvB) to add to transactions you send (default: 0.00)"},
+    {"maxtxfee", ARG_STRING, 0, "=<amt>",
+     "Maximum total fees (in IOP) to use in a single wallet transaction; setting this too low "
+     "may abort large transactions (default: 0.10)"},
+    {"mintxfee", ARG_STRING, 0, "=<amt>",
+     "Fee rates (in IOP/kvB) smaller than this are considered zero fee for transaction "
+     "creation (default: 0.00001)"},
+    {"discardfee", ARG_STRING, 0, "=<amt>",
+     "The fee rate (in IOP/kvB) that indicates your tolerance for discarding change by adding "
+     "it to the fee (default: 0.0001)"},
+    {"consolidatefeerate", ARG_STRING, 0, "=<amt>",
+     "The maximum feerate (in IOP/kvB) at which transaction building may use more inputs than "
+     "strictly necessary so that the wallet's UTXO pool can be reduced (default: 0.0001)"},
+    {"txconfirmtarget", ARG_INT, 0, "=<n>",
+     "If paytxfee is not set, include enough fee so transactions begin confirmation on "
+     "average within n blocks (default: 6)"},
+    {"walletrbf", ARG_BOOL, 0, "", "Send transactions with full-RBF opt-in enabled (default: 1)"},
+    {"spendzeroconfchange", ARG_BOOL, 0, "",
+     "Spend unconfirmed change when sending transactions (default: 1)"},
+    {"walletbroadcast", ARG_BOOL, 0, "",
+     "Make the wallet broadcast transactions (default: 1)"},
+    {"changetype", ARG_STRING, 0, "=<type>",
+     "What type of change to use (\"legacy\", \"bech32\", or \"bech32m\"). Default: "
+     "the type of the recipients where the wallet has it, else bech32m (as Core)."},
     {"testactivationheight", ARG_LIST, ARG_HIDDEN, "=name@height",
      "Set the activation height of 'name' (bip34, dersig, cltv, csv, segwit, taproot). "
      "(regtest-only)"},
@@ -555,7 +585,9 @@ static int setup_rpc(struct node *n, const struct chain_params *params)
     }
     if (n->wallets_ready) {
         struct rpc_table wt = wallet_rpc_table(&n->wallets);
-        if (!rpc_dispatcher_add_table(n->dispatcher, &wt)) {
+        struct rpc_table st = spend_rpc_table(&n->wallets);
+        if (!rpc_dispatcher_add_table(n->dispatcher, &wt) ||
+            !rpc_dispatcher_add_table(n->dispatcher, &st)) {
             free(bind);
             return init_error("out of memory");
         }
@@ -927,6 +959,7 @@ static int setup_chain(struct node *n)
     c->chainstate = cs;
     c->mempool = n->mempool;
     n->feesrpc.est = n->fees;
+    if (n->wallets_ready) n->wallets.spend.fee_estimator = n->fees;
     c->importing = true;
     n->txrpc.index = n->txindex;
     const struct block_index *tip = chainstate_tip(cs);
@@ -956,6 +989,62 @@ static int setup_chain(struct node *n)
     if (pthread_create(&n->import_thread, NULL, import_thread, n) != 0)
         return init_error("cannot start the import thread");
     n->import_started = true;
+    return 0;
+}
+
+/* An IOP amount option (-fallbackfee=0.0002) into satoshis (sat/kvB for rates); absent
+ * or negated leaves *out. */
+static bool wallet_amount_option(const struct args *a, const char *name, int64_t *out)
+{
+    const char *v = args_get(a, name);
+    if (!v || args_is_negated(a, name)) return true;
+    int64_t x;
+    if (!amount_parse(v, &x) || x < 0 || x > MAX_MONEY) {
+        init_error("Invalid amount for -%s=<amount>: '%s'", name, v);
+        return false;
+    }
+    *out = x;
+    return true;
+}
+
+/* Sending options of the wallet (wallet/spend.h), Core's checks. */
+static int setup_wallet_spend(struct node *n)
+{
+    struct args *a = n->args;
+    struct spend_options *o = &n->wallets.spend;
+    if (!wallet_amount_option(a, "fallbackfee", &o->fallback_fee) ||
+        !wallet_amount_option(a, "paytxfee", &o->pay_tx_fee) ||
+        !wallet_amount_option(a, "maxtxfee", &o->max_tx_fee) ||
+        !wallet_amount_option(a, "mintxfee", &o->min_tx_fee) ||
+        !wallet_amount_option(a, "discardfee", &o->discard_fee) ||
+        !wallet_amount_option(a, "consolidatefeerate", &o->consolidate_fee))
+        return 1;
+    if (o->fallback_fee > SPEND_HIGH_TX_FEE_PER_KB)
+        log_info("Warning: -fallbackfee is set very high! This is the transaction fee you may "
+                 "pay when fee estimates are not available.");
+    if (o->pay_tx_fee > SPEND_HIGH_TX_FEE_PER_KB)
+        log_info("Warning: -paytxfee is set very high! This is the transaction fee you will pay "
+                 "if you send a transaction.");
+    if (o->pay_tx_fee > 0 && o->pay_tx_fee < DEFAULT_MIN_RELAY_TX_FEE)
+        return init_error("Invalid amount for -paytxfee=<amount>: '%s' (must be at least "
+                          "0.00001 IOP/kvB)", args_get(a, "paytxfee"));
+    if (o->max_tx_fee < DEFAULT_MIN_RELAY_TX_FEE)
+        return init_error("Invalid amount for -maxtxfee=<amount>: '%s' (must be at least the "
+                          "minrelay fee of 0.00001 IOP/kvB to prevent stuck transactions)",
+                          args_get(a, "maxtxfee"));
+    int64_t target = args_get_int(a, "txconfirmtarget", SPEND_DEFAULT_CONFIRM_TARGET);
+    if (target < 1 || target > 1008) return init_error("Invalid -txconfirmtarget");
+    o->confirm_target = (int)target;
+    o->signal_rbf = args_get_bool(a, "walletrbf", true);
+    o->spend_zero_conf_change = args_get_bool(a, "spendzeroconfchange", true);
+    o->broadcast = args_get_bool(a, "walletbroadcast", true);
+    const char *ct = args_get(a, "changetype");
+    if (ct && *ct && !args_is_negated(a, "changetype")) {
+        enum wallet_addr_type t;
+        if (!wallet_addr_type_parse(ct, &t))
+            return init_error("Unknown change type '%s'", ct);
+        o->change_type = (int)t;
+    }
     return 0;
 }
 
@@ -1063,6 +1152,7 @@ static void shutdown_chain(struct node *n)
         free(e);
         n->feesrpc.est = NULL;
     }
+    if (n->wallets_ready) n->wallets.spend.fee_estimator = NULL;
     if (n->mempool) {
         mempool_set_addition_hook(n->mempool, NULL, NULL);
         mempool_set_removal_hook(n->mempool, NULL, NULL);
@@ -1260,6 +1350,7 @@ int main(int argc, char **argv)
             goto out;
         }
         n->wallets_ready = true;
+        if (setup_wallet_spend(n) != 0) goto out;
     }
 
     if (setup_profile(n) != 0) goto out;

@@ -115,6 +115,10 @@ struct wallet {
     uint256 tip_hash;
     int best_unsaved; /* blocks since the best block was last written */
     uint64_t k0, k1;
+    /* Sending support (spend.c): coins locked by lockunspent, the settxfee rate. */
+    struct wallet_locked_coin *locked;
+    size_t nlocked, locked_cap;
+    int64_t pay_tx_fee; /* sat/kvB, -1 when settxfee was never called */
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -489,6 +493,7 @@ static struct wallet *wallet_new(const char *name, const struct chain_params *pa
     w->now = time_now;
     w->tip_height = -1;
     w->birth_height = -1;
+    w->pay_tx_fee = -1;
     for (int t = 0; t < WALLET_ADDR_TYPE_COUNT; t++) w->active[t][0] = w->active[t][1] = -1;
     w->secp = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
     uint8_t rnd[32];
@@ -524,6 +529,7 @@ void wallet_free(struct wallet *w)
     free(w->smap.slot);
     free(w->tmap.slot);
     free(w->spmap.slot);
+    free(w->locked);
     if (w->secp) secp256k1_context_destroy(w->secp);
     free(w->name);
     pthread_mutex_destroy(&w->mu);
@@ -831,6 +837,16 @@ static bool load_tx_cb(void *arg, const struct walletdb_tx *r)
 }
 
 static void mark_scripts_of_tx(struct wallet *w, const struct wallet_tx *t);
+static bool add_locked(struct wallet *w, const uint256 *txid, uint32_t n, bool persistent);
+
+static bool load_locked_cb(void *arg, const uint256 *txid, uint32_t vout)
+{
+    struct load_ctx *c = arg;
+    if (add_locked(c->w, txid, vout, true)) return true;
+    set_err(c->err, c->errlen, "out of memory");
+    c->ok = false;
+    return false;
+}
 
 bool wallet_load(struct wallet **out, const char *dir, const char *name,
                  const struct chain_params *params, char *err, size_t errlen)
@@ -887,6 +903,7 @@ bool wallet_load(struct wallet **out, const char *dir, const char *name,
         ok = extend_scripts(w, i, w->descs[i].range_start, w->descs[i].range_end, false, err,
                             errlen);
     ok = ok && walletdb_list_txs(w->db, load_tx_cb, &c, err, errlen) && c.ok;
+    ok = ok && walletdb_list_locked(w->db, load_locked_cb, &c, err, errlen) && c.ok;
     if (!ok) {
         wallet_free(w);
         return false;
@@ -1861,4 +1878,230 @@ enum wallet_crypt_result wallet_change_passphrase(struct wallet *w, const char *
                                   err, errlen);
     OPENSSL_cleanse(nrec, sizeof nrec);
     return ok ? WALLET_CRYPT_OK : WALLET_CRYPT_FAILED;
+}
+
+/* ---- Sending support (used by spend.c) ---- */
+
+static long find_locked(const struct wallet *w, const uint256 *txid, uint32_t n)
+{
+    for (size_t i = 0; i < w->nlocked; i++)
+        if (w->locked[i].n == n && uint256_cmp(&w->locked[i].txid, txid) == 0) return (long)i;
+    return -1;
+}
+
+static bool add_locked(struct wallet *w, const uint256 *txid, uint32_t n, bool persistent)
+{
+    long i = find_locked(w, txid, n);
+    if (i >= 0) {
+        w->locked[i].persistent = w->locked[i].persistent || persistent;
+        return true;
+    }
+    if (w->nlocked == w->locked_cap) {
+        size_t nc = w->locked_cap ? w->locked_cap * 2 : 8;
+        struct wallet_locked_coin *v = realloc(w->locked, nc * sizeof *v);
+        if (!v) return false;
+        w->locked = v;
+        w->locked_cap = nc;
+    }
+    w->locked[w->nlocked].txid = *txid;
+    w->locked[w->nlocked].n = n;
+    w->locked[w->nlocked].persistent = persistent;
+    w->nlocked++;
+    return true;
+}
+
+bool wallet_lock_coin(struct wallet *w, const uint256 *txid, uint32_t n, bool persistent,
+                      char *err, size_t errlen)
+{
+    if (persistent && !walletdb_lock_outpoint(w->db, txid, n, err, errlen)) return false;
+    if (!add_locked(w, txid, n, persistent)) {
+        set_err(err, errlen, "out of memory");
+        return false;
+    }
+    return true;
+}
+
+bool wallet_unlock_coin(struct wallet *w, const uint256 *txid, uint32_t n, char *err,
+                        size_t errlen)
+{
+    long i = find_locked(w, txid, n);
+    if (i < 0) return true;
+    if (w->locked[i].persistent && !walletdb_unlock_outpoint(w->db, txid, n, err, errlen))
+        return false;
+    w->locked[i] = w->locked[--w->nlocked];
+    return true;
+}
+
+bool wallet_is_locked_coin(const struct wallet *w, const uint256 *txid, uint32_t n)
+{
+    return find_locked(w, txid, n) >= 0;
+}
+
+size_t wallet_locked_coin_count(const struct wallet *w) { return w->nlocked; }
+
+const struct wallet_locked_coin *wallet_locked_coin_at(const struct wallet *w, size_t i)
+{
+    return i < w->nlocked ? &w->locked[i] : NULL;
+}
+
+int64_t wallet_pay_tx_fee(const struct wallet *w) { return w->pay_tx_fee; }
+void wallet_set_pay_tx_fee(struct wallet *w, int64_t sat_per_kvb)
+{
+    w->pay_tx_fee = sat_per_kvb;
+}
+
+bool wallet_add_own_tx(struct wallet *w, const struct tx *tx, char *err, size_t errlen)
+{
+    uint256 txid;
+    tx_txid(tx, &txid);
+    if (find_tx(w, &txid)) return true;
+    if (!walletdb_begin(w->db, err, errlen)) return false;
+    struct wallet_tx *t = record_tx(w, tx, &txid, w->now());
+    bool ok = t != NULL;
+    if (!ok) set_err(err, errlen, "the transaction does not belong to the wallet");
+    struct writer wr;
+    writer_init(&wr);
+    if (ok) {
+        tx_serialize(&wr, &t->tx, true);
+        struct walletdb_tx r = {.txid = t->txid,
+                                .raw = wr.data,
+                                .raw_len = wr.len,
+                                .has_block = false,
+                                .height = -1,
+                                .position = -1,
+                                .time_received = t->time_received,
+                                .state = WALLETDB_TX_UNCONFIRMED};
+        ok = !wr.failed && walletdb_put_tx(w->db, &r, err, errlen);
+        if (wr.failed) set_err(err, errlen, "out of memory");
+    }
+    writer_free(&wr);
+    /* Spent coins need no lock any more (Core unlocks them too). */
+    for (size_t i = 0; ok && i < tx->vin_count; i++) {
+        long li = find_locked(w, &tx->vin[i].prevout.hash, tx->vin[i].prevout.n);
+        if (li >= 0 && w->locked[li].persistent)
+            ok = walletdb_unlock_outpoint(w->db, &tx->vin[i].prevout.hash, tx->vin[i].prevout.n,
+                                          err, errlen);
+    }
+    if (!ok) {
+        walletdb_rollback(w->db, NULL, 0);
+        /* The record stays in memory (the index has no removal) but unsaved; it comes
+         * back through the mempool when the transaction is broadcast after all. */
+        return false;
+    }
+    if (!walletdb_commit(w->db, err, errlen)) return false;
+    for (size_t i = 0; i < tx->vin_count; i++) {
+        long li = find_locked(w, &tx->vin[i].prevout.hash, tx->vin[i].prevout.n);
+        if (li >= 0) w->locked[li] = w->locked[--w->nlocked];
+    }
+    return true;
+}
+
+/* Marks t and its unconfirmed wallet descendants abandoned. */
+static void abandon_rec(struct wallet *w, struct wallet_tx *t, int level)
+{
+    if (level > 1000 || t->state == WALLETDB_TX_ABANDONED) return;
+    if (wallet_tx_depth(w, t) != 0 || t->in_mempool) return;
+    t->state = WALLETDB_TX_ABANDONED;
+    save_tx(w, t);
+    uint8_t key[36];
+    memcpy(key, t->txid.b, 32);
+    for (uint32_t n = 0; n < t->tx.vout_count; n++) {
+        le32_write(key + 32, n);
+        for (uint32_t i = map_find(w, &w->spmap, MAP_SPEND, key, 36); i != NONE;
+             i = w->spends[i].next)
+            abandon_rec(w, w->txs[w->spends[i].tx], level + 1);
+    }
+}
+
+enum wallet_abandon_result wallet_abandon_tx(struct wallet *w, const uint256 *txid, char *err,
+                                             size_t errlen)
+{
+    struct wallet_tx *t = find_tx(w, txid);
+    if (!t) return WALLET_ABANDON_NOT_FOUND;
+    if (t->state == WALLETDB_TX_ABANDONED) return WALLET_ABANDON_OK;
+    if (wallet_tx_depth(w, t) != 0 || t->in_mempool || t->coinbase ||
+        t->state != WALLETDB_TX_UNCONFIRMED)
+        return WALLET_ABANDON_NOT_ELIGIBLE;
+    if (!walletdb_begin(w->db, err, errlen)) return WALLET_ABANDON_FAILED;
+    abandon_rec(w, t, 0);
+    if (!walletdb_commit(w->db, err, errlen)) return WALLET_ABANDON_FAILED;
+    return WALLET_ABANDON_OK;
+}
+
+struct wallet_signing_keys {
+    struct wallet *w;
+    bool loaded[MAX_DESCS];
+    struct bip32_key chain[MAX_DESCS]; /* private account/change keys */
+};
+
+bool wallet_signing_keys_open(struct wallet *w, struct wallet_signing_keys **out, bool *locked,
+                              char *err, size_t errlen)
+{
+    *out = NULL;
+    *locked = false;
+    if (!wallet_has_private_keys(w) || wallet_is_blank(w)) {
+        set_err(err, errlen, "This wallet has no private keys");
+        return false;
+    }
+    if (wallet_is_locked(w)) {
+        *locked = true;
+        set_err(err, errlen, "wallet is locked");
+        return false;
+    }
+    struct wallet_signing_keys *k = calloc(1, sizeof *k);
+    if (!k) {
+        set_err(err, errlen, "out of memory");
+        return false;
+    }
+    k->w = w;
+    *out = k;
+    return true;
+}
+
+bool wallet_signing_key(struct wallet_signing_keys *k, const uint8_t *script, size_t len,
+                        uint8_t seckey[32], uint8_t pubkey[33], enum wallet_addr_type *type,
+                        char *err, size_t errlen)
+{
+    struct wallet *w = k->w;
+    uint32_t si = map_find(w, &w->smap, MAP_SCRIPT, script, len);
+    if (si == NONE) {
+        set_err(err, errlen, "not a script of this wallet");
+        return false;
+    }
+    const struct wscript *s = &w->scripts[si];
+    const struct wdesc *d = &w->descs[s->desc];
+    if (!k->loaded[s->desc]) {
+        if (wallet_is_locked(w)) {
+            set_err(err, errlen, "wallet is locked");
+            return false;
+        }
+        struct bip32_key acct;
+        if (!desc_private_key(w, d, &acct, err, errlen)) return false;
+        bool ok =
+            bip32_derive(w->secp, &k->chain[s->desc], &acct, d->internal ? 1 : 0) == BIP32_OK;
+        bip32_key_clear(&acct);
+        if (!ok) {
+            set_err(err, errlen, "cannot derive a signing key");
+            return false;
+        }
+        k->loaded[s->desc] = true;
+    }
+    struct bip32_key child;
+    if (bip32_derive(w->secp, &child, &k->chain[s->desc], s->index) != BIP32_OK) {
+        set_err(err, errlen, "cannot derive a signing key");
+        return false;
+    }
+    memcpy(seckey, child.seckey, 32);
+    memcpy(pubkey, child.pubkey, 33);
+    *type = d->type;
+    bip32_key_clear(&child);
+    return true;
+}
+
+void wallet_signing_keys_free(struct wallet_signing_keys *k)
+{
+    if (!k) return;
+    for (size_t i = 0; i < MAX_DESCS; i++) bip32_key_clear(&k->chain[i]);
+    OPENSSL_cleanse(k, sizeof *k);
+    free(k);
 }

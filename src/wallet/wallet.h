@@ -341,4 +341,63 @@ WALLET_WU enum wallet_crypt_result wallet_change_passphrase(struct wallet *w,
 /* Locks when the unlock timeout has passed. */
 void wallet_check_relock(struct wallet *w);
 
+/* ---- Sending support (spend.c) ----
+ *
+ * Locked coins (lockunspent): kept in memory, and in walletdb's locked outpoints when
+ * persistent (read back by wallet_load). Coin selection skips them. */
+struct wallet_locked_coin {
+    uint256 txid;
+    uint32_t n;
+    bool persistent;
+};
+/* Locks (txid, n); persistent also writes it to the file. Locking twice is harmless. */
+WALLET_WU bool wallet_lock_coin(struct wallet *w, const uint256 *txid, uint32_t n,
+                                bool persistent, char *err, size_t errlen);
+/* Unlocks (txid, n) (from the file too); unlocking an unlocked coin succeeds. */
+WALLET_WU bool wallet_unlock_coin(struct wallet *w, const uint256 *txid, uint32_t n, char *err,
+                                  size_t errlen);
+bool wallet_is_locked_coin(const struct wallet *w, const uint256 *txid, uint32_t n);
+size_t wallet_locked_coin_count(const struct wallet *w);
+/* The i-th locked coin (valid until the next lock change), NULL past the end. */
+const struct wallet_locked_coin *wallet_locked_coin_at(const struct wallet *w, size_t i);
+
+/* settxfee's rate for this wallet in sat/kvB; -1 when never set (then -paytxfee). */
+int64_t wallet_pay_tx_fee(const struct wallet *w);
+void wallet_set_pay_tx_fee(struct wallet *w, int64_t sat_per_kvb);
+
+/* Records tx, a transaction the wallet just made and signed, as unconfirmed (not yet in
+ * the mempool: wallet_tx_added_to_mempool follows when it enters), durably: when this
+ * returns true the record survives kill -9. Locks on the coins it spends are released.
+ * A transaction already known is left as it is. False with err on a write failure or
+ * when tx does not concern the wallet. */
+WALLET_WU bool wallet_add_own_tx(struct wallet *w, const struct tx *tx, char *err,
+                                 size_t errlen);
+
+enum wallet_abandon_result {
+    WALLET_ABANDON_OK = 0,
+    WALLET_ABANDON_NOT_FOUND,    /* not a wallet transaction */
+    WALLET_ABANDON_NOT_ELIGIBLE, /* confirmed, conflicted, in the mempool, or a coinbase */
+    WALLET_ABANDON_FAILED,       /* write failure (err) */
+};
+/* Core's AbandonTransaction: marks txid and its wallet descendants that are neither in a
+ * block nor in the mempool abandoned, so their inputs can be spent again. Abandoning an
+ * abandoned transaction is OK. */
+WALLET_WU enum wallet_abandon_result wallet_abandon_tx(struct wallet *w, const uint256 *txid,
+                                                       char *err, size_t errlen);
+
+/* Private keys for one signing pass: account keys are unsealed once per descriptor and
+ * kept (wiped by wallet_signing_keys_free). Open needs an unlocked wallet with private
+ * keys: false with *locked when it is locked, with err otherwise. Use under the wallet's
+ * lock and free before releasing it. */
+struct wallet_signing_keys;
+WALLET_WU bool wallet_signing_keys_open(struct wallet *w, struct wallet_signing_keys **out,
+                                        bool *locked, char *err, size_t errlen);
+/* The private key (seckey, wipe after use), the compressed untweaked public key and the
+ * address type of a wallet scriptPubKey. False when script is not the wallet's or a key
+ * cannot be read. */
+WALLET_WU bool wallet_signing_key(struct wallet_signing_keys *k, const uint8_t *script,
+                                  size_t len, uint8_t seckey[32], uint8_t pubkey[33],
+                                  enum wallet_addr_type *type, char *err, size_t errlen);
+void wallet_signing_keys_free(struct wallet_signing_keys *k);
+
 #endif

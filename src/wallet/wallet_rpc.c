@@ -118,6 +118,7 @@ bool wallet_rpc_ctx_init(struct wallet_rpc_ctx *c, struct node_context *node,
     }
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->released, NULL);
+    spend_options_default(&c->spend);
     return true;
 }
 
@@ -204,6 +205,20 @@ static void put_wallet(struct wallet_rpc_ctx *c, struct wallet_rpc_entry *e)
     pthread_mutex_unlock(&c->lock);
 }
 
+/* ---- accessors for spend_rpc.c ---- */
+
+struct wallet_rpc_entry *wallet_rpc_acquire(struct wallet_rpc_ctx *c, struct rpc_error *err)
+{
+    return get_wallet(c, err);
+}
+
+void wallet_rpc_release(struct wallet_rpc_ctx *c, struct wallet_rpc_entry *e)
+{
+    put_wallet(c, e);
+}
+
+struct wallet *wallet_rpc_entry_wallet(struct wallet_rpc_entry *e) { return e->w; }
+
 /* ---- the chain seen by a wallet ---- */
 
 static int32_t cs_height(void *ctx) { return chainstate_height(ctx); }
@@ -270,6 +285,8 @@ static bool attach_to_chain(struct wallet_rpc_ctx *c, struct wallet *w, char *er
             }
             free(ids);
         }
+        /* Sending: unconfirmed transactions of ours go back into the mempool. */
+        spend_resubmit(w, n, &c->spend);
     }
     wallet_unlock(w);
     return ok;
@@ -334,10 +351,41 @@ void wallet_rpc_block_disconnected(void *vc, const struct block *block,
     pthread_mutex_unlock(&c->lock);
 }
 
+/* Sending: after the tip moves, wallet transactions that are neither confirmed nor in
+ * the mempool are offered to it again (after a restart their inputs may only now be
+ * back, from peers). Node lock held; the registry lock is not held while the mempool
+ * accepts (its hook takes it). */
+void wallet_rpc_tip_updated(void *vc, const struct block_index *tip)
+{
+    (void)tip;
+    struct wallet_rpc_ctx *c = vc;
+    if (!c->spend.broadcast || !c->node->mempool || node_is_initial_block_download(c->node))
+        return;
+    pthread_mutex_lock(&c->lock);
+    size_t n = c->nloaded;
+    struct wallet_rpc_entry **v = malloc((n ? n : 1) * sizeof *v);
+    if (!v) {
+        pthread_mutex_unlock(&c->lock);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        v[i] = c->loaded[i];
+        v[i]->refs++;
+    }
+    pthread_mutex_unlock(&c->lock);
+    for (size_t i = 0; i < n; i++) {
+        wallet_lock(v[i]->w);
+        spend_resubmit(v[i]->w, c->node, &c->spend);
+        wallet_unlock(v[i]->w);
+        put_wallet(c, v[i]);
+    }
+    free(v);
+}
+
 struct chainstate_callbacks wallet_rpc_chain_callbacks(struct wallet_rpc_ctx *c)
 {
     struct chainstate_callbacks cb = {wallet_rpc_block_connected, wallet_rpc_block_disconnected,
-                                      NULL, c};
+                                      wallet_rpc_tip_updated, c};
     return cb;
 }
 
@@ -650,7 +698,7 @@ static json_t *last_block_json(struct wallet *w)
     return o;
 }
 
-static bool do_getwalletinfo(struct wallet *w, json_t **result)
+static bool do_getwalletinfo(struct wallet *w, const struct spend_options *so, json_t **result)
 {
     size_t ext, in;
     wallet_keypool_sizes(w, &ext, &in);
@@ -663,7 +711,9 @@ static bool do_getwalletinfo(struct wallet *w, json_t **result)
     json_object_set_new(o, "keypoolsize_hd_internal", json_integer((json_int_t)in));
     if (wallet_is_encrypted(w))
         json_object_set_new(o, "unlocked_until", json_integer(wallet_unlocked_until(w)));
-    json_object_set_new(o, "paytxfee", amount_to_json(0));
+    json_object_set_new(
+        o, "paytxfee",
+        amount_to_json(wallet_pay_tx_fee(w) >= 0 ? wallet_pay_tx_fee(w) : so->pay_tx_fee));
     json_object_set_new(o, "private_keys_enabled", json_boolean(wallet_has_private_keys(w)));
     json_object_set_new(o, "avoid_reuse",
                         json_boolean((wallet_flags(w) & WALLET_FLAG_AVOID_REUSE) != 0));
@@ -681,7 +731,8 @@ static bool rpc_getwalletinfo(void *ctx, const json_t *params, json_t **result,
                               struct rpc_error *err)
 {
     (void)params;
-    WITH_WALLET(ctx, err, w, do_getwalletinfo(w, result));
+    WITH_WALLET(ctx, err, w,
+                do_getwalletinfo(w, &((struct wallet_rpc_ctx *)ctx)->spend, result));
 }
 
 /* Core's ParseOutputType for address_type arguments. */
@@ -1120,6 +1171,7 @@ static bool do_listunspent(struct wallet *w, const json_t *params, json_t **resu
         const struct wallet_coin *co = &coins[i];
         const struct tx_out *o = &co->wtx->tx.vout[co->vout];
         if (co->depth < f.minconf || co->depth > f.maxconf) continue;
+        if (wallet_is_locked_coin(w, &co->wtx->txid, co->vout)) continue; /* lockunspent */
         if (!co->safe && !f.include_unsafe) continue;
         if (co->value < f.min_amount || co->value > f.max_amount) continue;
         if (f.nscripts) {

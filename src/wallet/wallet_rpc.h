@@ -33,6 +33,7 @@
 #include "chain/validation.h"
 #include "util/rpc_method.h"
 #include "wallet/crypter.h"
+#include "wallet/spend.h"
 #include "wallet/wallet.h"
 
 struct wallet_rpc_entry; /* internal: a loaded wallet and its reference count */
@@ -48,6 +49,10 @@ struct wallet_rpc_ctx {
     pthread_cond_t released;
     struct wallet_rpc_entry **loaded; /* load order */
     size_t nloaded, cap;
+    /* Sending options (spend.h): Core's defaults after wallet_rpc_ctx_init; iopd.c sets
+     * them from -fallbackfee, -paytxfee, -maxtxfee, ... before serving RPC, and
+     * spend.fee_estimator with node->lock held. */
+    struct spend_options spend;
 };
 
 /* Sets up c for node (whose params must be set) with wallets in wallets_dir (created
@@ -67,6 +72,15 @@ struct rpc_table wallet_rpc_table(struct wallet_rpc_ctx *c);
 __attribute__((warn_unused_result)) bool
 wallet_rpc_load(struct wallet_rpc_ctx *c, const char *name, char *err, size_t errlen);
 
+/* ---- For the other wallet tables (spend_rpc.c) ---- */
+
+/* The wallet of the running call (rpc_call_wallet, else the only one), with a reference
+ * that keeps unloadwallet waiting; NULL with Core's -18/-19 error in err. Release with
+ * wallet_rpc_release. Takes and drops the registry lock: call it before node->lock. */
+struct wallet_rpc_entry *wallet_rpc_acquire(struct wallet_rpc_ctx *c, struct rpc_error *err);
+void wallet_rpc_release(struct wallet_rpc_ctx *c, struct wallet_rpc_entry *e);
+struct wallet *wallet_rpc_entry_wallet(struct wallet_rpc_entry *e);
+
 /* ---- Notifications: forward them to every loaded wallet (node lock held) ---- */
 
 /* Chainstate callbacks (struct chainstate_callbacks with ctx = c). */
@@ -74,7 +88,10 @@ void wallet_rpc_block_connected(void *c, const struct block *block,
                                 const struct block_index *idx);
 void wallet_rpc_block_disconnected(void *c, const struct block *block,
                                    const struct block_index *idx);
-/* A callbacks value ready for chainstate_subscribe (tip_updated unused). */
+/* Tip moved: resubmits the wallets' unconfirmed transactions missing from the mempool
+ * (spend_resubmit; not during initial block download). */
+void wallet_rpc_tip_updated(void *c, const struct block_index *tip);
+/* A callbacks value ready for chainstate_subscribe. */
 struct chainstate_callbacks wallet_rpc_chain_callbacks(struct wallet_rpc_ctx *c);
 /* Mempool hooks (mempool_addition_fn / mempool_removal_fn with ctx = c). */
 void wallet_rpc_mempool_added(void *c, const struct mempool_entry *e, bool valid_fee_estimate);

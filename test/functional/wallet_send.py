@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from test_framework.authproxy import JSONRPCException
 from test_framework.iop_tx import amount_sat, p2wpkh_address, pubkey
+from test_framework.node import daemon_knows
 from test_framework.test_framework import IopTestFramework, SkipTest, run
 from test_framework.util import assert_equal, assert_raises_rpc_error, wait_until
 
@@ -32,6 +33,13 @@ class WalletSendTest(IopTestFramework):
         self.num_nodes = 2
         self.p2p = True
         self.extra_args = [[FALLBACK], [FALLBACK]]
+
+    def skip_if_no_p2p(self):
+        super().skip_if_no_p2p()
+        # Before the nodes start: without the sending half iopd refuses -fallbackfee.
+        if self.nodes and not self.nodes[0].process and \
+                not daemon_knows(self.nodes[0].iopd, "-fallbackfee"):
+            raise SkipTest("wallet sending (sendtoaddress, -fallbackfee) not wired into iopd yet")
 
     def mine(self, n=1):
         self.sync_mempools()
@@ -86,7 +94,13 @@ class WalletSendTest(IopTestFramework):
                                 "setting (1.000 sat/vB)", w0.sendtoaddress, to, 1, "", "", False,
                                 True, None, None, None, "0.999")
         assert_raises_rpc_error(-6, "Insufficient funds", w0.sendtoaddress, to, 31)
+        assert_raises_rpc_error(-6, "Transaction amount too small", w0.sendtoaddress, to,
+                                "0.00000100")
         assert_raises_rpc_error(-8, "Dummy value must be set to \"\"", w0.sendmany, "x", {to: 1})
+        n0.rpc.createwallet("watchonly", True)
+        assert_raises_rpc_error(-4, "Error: Private keys are disabled for this wallet",
+                                n0.proxy(path="/wallet/watchonly").sendtoaddress, to, 1)
+        n0.rpc.unloadwallet("watchonly")
 
         self.log("sendtoaddress: exact balances, fee = inputs - outputs, change address")
         txid = w0.sendtoaddress(to, "1.5")
@@ -182,6 +196,15 @@ class WalletSendTest(IopTestFramework):
         t, fee = self.tx_fee_checks(w0, r["txid"], 5)
         expected0 -= 25000000 + fee
         expected1 += 25000000
+        r = w0.send([{w1.getnewaddress(): "0.01"}], None, "unset", 5,
+                    {"change_type": "legacy", "change_position": 1})
+        t, fee = self.tx_fee_checks(w0, r["txid"], 5)
+        assert_equal(t["decoded"]["vout"][1]["scriptPubKey"]["type"], "pubkeyhash")
+        expected0 -= 1000000 + fee
+        expected1 += 1000000
+        assert_raises_rpc_error(-5, "Unknown change type 'p2sh-segwit'", w0.send,
+                                [{w1.getnewaddress(): 1}], None, "unset", None,
+                                {"change_type": "p2sh-segwit"})
         assert_raises_rpc_error(-8, "PSBTs are not supported yet", w0.send,
                                 [{w1.getnewaddress(): 1}], None, "unset", None, {"psbt": True})
         assert_raises_rpc_error(-4, "Insufficient funds", w0.send, [{w1.getnewaddress(): 100}])
@@ -205,6 +228,12 @@ class WalletSendTest(IopTestFramework):
         assert_equal(newfee, amount_sat(bumped["fee"]))
         assert_raises_rpc_error(-5, "Invalid or non-wallet transaction id", w0.bumpfee, "00" * 32)
         assert_raises_rpc_error(-8, "Insufficient total fee", w0.bumpfee, new, {"fee_rate": 1})
+        assert_raises_rpc_error(-4, "Cannot bump transaction %s which was already bumped by "
+                                "transaction %s" % (txid, new), w0.bumpfee, txid)
+        # The replacement pays from the change: same recipient, same amount.
+        paid = [o for o in w0.gettransaction(new, False, True)["decoded"]["vout"]
+                if not w0.getaddressinfo(o["scriptPubKey"]["address"])["ismine"]]
+        assert_equal([amount_sat(o["value"]) for o in paid], [50000000])
         expected0 -= 50000000 + newfee
         expected1 += 50000000
         assert_equal(amount_sat(w0.getbalance()), expected0)
@@ -225,6 +254,15 @@ class WalletSendTest(IopTestFramework):
         expected0 -= 10000000 + fee
         expected1 += 10000000
         w0.settxfee(0)
+
+        self.log("replaceable=false: final-but-one sequence, bumpfee refuses")
+        txid = w0.sendtoaddress(w1.getnewaddress(), "0.1", "", "", False, False)
+        t, fee = self.tx_fee_checks(w0, txid)
+        assert all(vin["sequence"] == 0xfffffffe for vin in t["decoded"]["vin"])
+        assert_equal(t["bip125-replaceable"], "no")
+        assert_raises_rpc_error(-4, "Transaction is not BIP 125 replaceable", w0.bumpfee, txid)
+        expected0 -= 10000000 + fee
+        expected1 += 10000000
         self.mine()
 
         self.log("lockunspent: locked coins are not spent")
