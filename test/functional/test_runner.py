@@ -32,6 +32,7 @@ BASE_SCRIPTS = [
     "p2p_btc_regtest.py",
     "p2p_addr_relay.py",
     "feature_profile_service.py",
+    "tool_iop_service.py",
     "rpc_psbt.py",
     "feature_startup.py",
     "feature_config.py",
