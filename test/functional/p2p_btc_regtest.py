@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
 """The btc-regtest conformance profile over P2P: nodes run with Bitcoin's regtest
-genesis, magic (fabfb5da) and rules. A Python peer speaking Bitcoin's regtest magic
-handshakes, syncs the headers and blocks the node mined and has a block it mined itself
-accepted; a second iopd on btc-regtest syncs from the first; a peer using iop's regtest
-magic is cut off at the first header. (A real Bitcoin Core node is not available on this
-machine; the Python peer is an independent implementation of the same protocol.)"""
+genesis, magic (fabfb5da) and rules. With a Python peer speaking Bitcoin's regtest magic,
+both ways: the peer syncs the headers and blocks the node mined; the node syncs 110
+blocks the peer mined and announced (headers first, blocks by getdata); a transaction
+the peer sends enters the node's mempool, and one given to the node by RPC is announced
+to the peer and fetched. A second iopd on btc-regtest syncs from the first; a peer using
+iop's regtest magic is cut off at the first header. (No Bitcoin Core binary exists on
+this machine; the Python peer is an independent implementation of the protocol.)"""
+from test_framework.iop_tx import p2wpkh_script, pubkey, spend_p2wpkh
 from test_framework.messages import (
-    CBlock, CBlockHeader, MSG_WITNESS_BLOCK, CInv, create_block, from_hex, msg_block,
-    msg_getdata, msg_getheaders, uint256_from_hex)
+    CBlock, CBlockHeader, CInv, CTransaction, MSG_WITNESS_BLOCK, MSG_WTX, create_block,
+    create_coinbase, from_hex, msg_block, msg_getdata, msg_getheaders, msg_tx, uint256_from_hex)
 from test_framework.p2p import P2PInterface
 from test_framework.test_framework import IopTestFramework, run
 from test_framework.util import assert_equal, wait_until
 
 MAGIC_BTC_REGTEST = bytes.fromhex("fabfb5da")
+KEY = 51
+SPK = p2wpkh_script(pubkey(KEY))
 BTC_REGTEST_GENESIS = "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206"
 
 
@@ -43,10 +48,37 @@ class BtcRegtestP2PTest(IopTestFramework):
         peer.send_and_ping(msg_block(mine))
         assert_equal(n0.rpc.getbestblockhash(), mine.hash)
 
+        self.log("the node syncs 110 blocks the Python peer mined, headers first")
+        chain, prev, t = [], mine, mine.time
+        for h in range(tip["height"] + 2, tip["height"] + 112):
+            t += 1
+            b = create_block(prev.hash, h, ntime=t, coinbase=create_coinbase(h, SPK))
+            chain.append(b)
+            prev = b
+        peer.announce_blocks(chain[:100])
+        peer.announce_blocks(chain[100:])
+        wait_until(lambda: n0.rpc.getbestblockhash() == chain[-1].hash, what="node synced")
+
+        self.log("transactions both ways")
+        cb = chain[0].vtx[0]
+        tx = CTransaction.from_iop_tx(spend_p2wpkh(cb.txid, 0, cb.vout[0].value, KEY,
+                                                   [(cb.vout[0].value - 10000, SPK)]))
+        peer.send_and_ping(msg_tx(tx))
+        assert tx.txid in n0.rpc.getrawmempool()
+        cb2 = chain[1].vtx[0]
+        tx2 = CTransaction.from_iop_tx(spend_p2wpkh(cb2.txid, 0, cb2.vout[0].value, KEY,
+                                                    [(cb2.vout[0].value - 10000, SPK)]))
+        n0.rpc.sendrawtransaction(tx2.serialize().hex())
+        wait_until(lambda: CInv(MSG_WTX, tx2.wtxid_int) in peer.last_message.get("inv", msg_getdata()).inv,
+                   what="inv of the RPC transaction")
+        peer.send_message(msg_getdata([CInv(MSG_WTX, tx2.wtxid_int)]))
+        got = peer.wait_for_message("tx").tx
+        assert_equal(got.wtxid, tx2.wtxid)
+
         self.log("a second iopd on btc-regtest syncs from the first")
         self.connect_nodes(1, 0)
         self.sync_blocks()
-        assert_equal(n1.rpc.getblockcount(), 21)
+        assert_equal(n1.rpc.getblockcount(), 131)
 
         self.log("iop's own regtest magic is another network: cut off at once")
         stranger = P2PInterface()
