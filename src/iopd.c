@@ -152,6 +152,11 @@ static const struct arg_def iopd_options[] = {
      "Maintain a full transaction index, used by the getrawtransaction rpc call (default: 0)"},
     {"blocknotify", ARG_STRING, 0, "=<cmd>",
      "Execute command when the best block changes (%s in cmd is replaced by block hash)"},
+    {"walletnotify", ARG_STRING, 0, "=<cmd>",
+     "Execute command when a wallet transaction changes. %s in cmd is replaced by TxID, %w "
+     "is replaced by wallet name, %b is replaced by the hash of the block including the "
+     "transaction (set to 'unconfirmed' if the transaction is not included) and %h is "
+     "replaced by the block height (-1 if not included)"},
     {"maxmempool", ARG_INT, 0, "=<n>",
      "Keep the transaction memory pool below <n> megabytes (default: 300)"},
     {"mempoolexpiry", ARG_INT, 0, "=<n>",
@@ -1350,6 +1355,8 @@ int main(int argc, char **argv)
             goto out;
         }
         n->wallets_ready = true;
+        const char *wn = args_get(a, "walletnotify");
+        n->wallets.walletnotify = wn && *wn && !args_is_negated(a, "walletnotify") ? wn : NULL;
         if (setup_wallet_spend(n) != 0) goto out;
     }
 

@@ -436,11 +436,11 @@ enum spend_error spend_create(struct wallet *w, struct node_context *node,
     memset(out, 0, sizeof *out);
     tx_init(&out->tx);
     out->change_pos = -1;
-    if (!wallet_has_private_keys(w) || wallet_is_blank(w)) {
+    if (!req->no_sign && (!wallet_has_private_keys(w) || wallet_is_blank(w))) {
         set_err(err, errlen, "Error: Private keys are disabled for this wallet");
         return SPEND_ERR_FAILED; /* -4, as Core */
     }
-    if (wallet_is_locked(w)) {
+    if (!req->no_sign && wallet_is_locked(w)) {
         set_err(err, errlen,
                 "Error: Please enter the wallet passphrase with walletpassphrase first.");
         return SPEND_ERR_UNLOCK_NEEDED;
@@ -811,7 +811,7 @@ enum spend_error spend_create(struct wallet *w, struct node_context *node,
         rc = SPEND_ERR_CREATE;
         goto done;
     }
-    rc = sign_tx(w, tx, spent, err, errlen);
+    rc = req->no_sign ? SPEND_OK : sign_tx(w, tx, spent, err, errlen);
     if (rc == SPEND_ERR_UNLOCK_NEEDED)
         set_err(err, errlen,
                 "Error: Please enter the wallet passphrase with walletpassphrase first.");

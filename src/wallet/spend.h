@@ -120,6 +120,10 @@ struct spend_request {
     uint32_t locktime;
     /* bumpfee: the transaction being replaced; its outputs are not spent. */
     const uint256 *replacing;
+    /* walletcreatefundedpsbt: fund and measure but do not sign; the result's inputs then
+     * carry maximum-size dummy signatures (psbt_from_tx drops them). Needs neither
+     * private keys nor an unlocked wallet. */
+    bool no_sign;
 };
 
 /* Core's FeeReason strings. */

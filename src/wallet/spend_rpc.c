@@ -16,7 +16,9 @@
 #include "chain/script_format.h"
 #include "chain/validation.h"
 #include "consensus/address.h"
+#include "consensus/script.h"
 #include "util/hex.h"
+#include "wallet/wallet_psbt.h"
 
 /* Core's estimateMaxBlocks: the estimator answers up to 1008 blocks. */
 #define MAX_CONF_TARGET 1008
@@ -401,10 +403,50 @@ static bool parse_outputs(struct wallet_rpc_ctx *c, const json_t *outputs,
     return ok;
 }
 
-static bool rpc_send(void *ctx, const json_t *params, json_t **result, struct rpc_error *err)
+/* What do_send answers: send's result, or walletcreatefundedpsbt's. */
+enum send_mode { SEND_MODE_SEND, SEND_MODE_FUNDED_PSBT };
+
+/* Makes a PSBT of an unsigned funded transaction and runs the wallet's updater on it
+ * (and signer with sign). Error codes as Core's PSBT errors. */
+static bool wallet_psbt_of(struct wallet *w, const struct tx *tx, bool sign, bool bip32derivs,
+                           bool finalize, struct psbt *p, bool *complete, struct rpc_error *err)
 {
-    struct wallet_rpc_ctx *c = ctx;
-    const json_t *opts = param(params, 4);
+    psbt_init(p);
+    if (!psbt_from_tx(p, tx)) return rpc_error_set(err, RPC_OUT_OF_MEMORY, "Out of memory");
+    char msg[256];
+    enum wallet_psbt_error e = wallet_psbt_fill(w, p, sign, SIGHASH_DEFAULT, bip32derivs,
+                                                finalize, complete, msg, sizeof msg);
+    if (e == WALLET_PSBT_OK) return true;
+    psbt_clear(p);
+    if (e == WALLET_PSBT_UNLOCK_NEEDED)
+        return rpc_error_set(err, RPC_WALLET_UNLOCK_NEEDED, "%s", msg);
+    if (e == WALLET_PSBT_SIGHASH_MISMATCH)
+        return rpc_error_set(err, RPC_DESERIALIZATION_ERROR, "%s", msg);
+    return rpc_error_set(err, RPC_WALLET_ERROR, "%s", msg);
+}
+
+static json_t *tx_hex_json(const struct tx *tx)
+{
+    struct writer wr;
+    writer_init(&wr);
+    tx_serialize(&wr, tx, true);
+    char *hex = wr.failed ? NULL : malloc(2 * wr.len + 1);
+    json_t *v = NULL;
+    if (hex) {
+        hex_encode(hex, wr.data, wr.len);
+        v = json_string(hex);
+        free(hex);
+    }
+    writer_free(&wr);
+    return v;
+}
+
+/* send and walletcreatefundedpsbt: outputs, the fee arguments (positional, may be NULL)
+ * and send's options (snake_case names). */
+static bool do_send(struct wallet_rpc_ctx *c, const json_t *outputs, const json_t *ct,
+                    const json_t *em, const json_t *fr, const json_t *opts, enum send_mode mode,
+                    bool bip32derivs, json_t **result, struct rpc_error *err)
+{
     if (opts && !json_is_object(opts))
         return rpc_error_set(err, RPC_TYPE_ERROR, "options must be an object");
     static const char *const known[] = {"add_inputs",
@@ -439,10 +481,8 @@ static bool rpc_send(void *ctx, const json_t *params, json_t **result, struct rp
                  ? json_object_get(opts, name)                                                 \
                  : NULL)                                                                       \
           : NULL)
-    if (OPT("psbt") && json_is_true(OPT("psbt")))
-        return rpc_error_set(err, RPC_INVALID_PARAMETER, "PSBTs are not supported yet");
+    bool psbt_opt = mode == SEND_MODE_FUNDED_PSBT || (OPT("psbt") && json_is_true(OPT("psbt")));
     /* Fee arguments may come positionally or in options, not both (Core). */
-    const json_t *ct = param(params, 1), *em = param(params, 2), *fr = param(params, 3);
     if ((ct && OPT("conf_target")) || (em && OPT("estimate_mode")) || (fr && OPT("fee_rate")))
         return rpc_error_set(err, RPC_INVALID_PARAMETER,
                              "Pass conf_target, estimate_mode and fee_rate either as arguments "
@@ -503,7 +543,7 @@ static bool rpc_send(void *ctx, const json_t *params, json_t **result, struct rp
     const json_t *inputs = OPT("inputs");
     if (inputs && !json_is_array(inputs))
         return rpc_error_set(err, RPC_TYPE_ERROR, "inputs must be an array");
-    if (!parse_outputs(c, param(params, 0), &rcp, &n, err)) return false;
+    if (!parse_outputs(c, outputs, &rcp, &n, err)) return false;
     const json_t *sffo = OPT("subtract_fee_from_outputs");
     if (sffo && !json_is_array(sffo)) {
         free(rcp);
@@ -521,8 +561,11 @@ static bool rpc_send(void *ctx, const json_t *params, json_t **result, struct rp
     }
     size_t nin = inputs ? json_array_size(inputs) : 0;
     ins = calloc(nin ? nin : 1, sizeof *ins);
-    if (!ins) {
+    int64_t *seqs = calloc(nin ? nin : 1, sizeof *seqs); /* -1: the wallet's choice */
+    if (!ins || !seqs) {
         free(rcp);
+        free(ins);
+        free(seqs);
         return rpc_error_set(err, RPC_OUT_OF_MEMORY, "Out of memory");
     }
     for (size_t i = 0; i < nin; i++) {
@@ -549,6 +592,19 @@ static bool rpc_send(void *ctx, const json_t *params, json_t **result, struct rp
                                  "Invalid parameter, vout cannot be negative");
         }
         ins[i].n = (uint32_t)json_integer_value(vout);
+        const json_t *seq = json_object_get(o, "sequence");
+        seqs[i] = -1;
+        if (seq && !json_is_null(seq)) {
+            if (!json_is_integer(seq) || json_integer_value(seq) < 0 ||
+                json_integer_value(seq) > 0xffffffffLL) {
+                free(rcp);
+                free(ins);
+                free(seqs);
+                return rpc_error_set(err, RPC_INVALID_PARAMETER,
+                                     "Invalid parameter, sequence number is out of range");
+            }
+            seqs[i] = json_integer_value(seq);
+        }
     }
     req.recipients = rcp;
     req.nrecipients = n;
@@ -560,12 +616,59 @@ static bool rpc_send(void *ctx, const json_t *params, json_t **result, struct rp
     if (!enter(c, &k, err)) {
         free(rcp);
         free(ins);
+        free(seqs);
         return false;
     }
+    /* Core's send returns a PSBT when asked to, and when the wallet cannot sign (private
+     * keys disabled or locked); walletcreatefundedpsbt never signs. */
+    bool can_sign =
+        wallet_has_private_keys(k.w) && !wallet_is_blank(k.w) && !wallet_is_locked(k.w);
+    req.no_sign = psbt_opt || !can_sign;
     struct spend_result res;
-    bool ok = avoid_reuse_flag(k.w, NULL, &req.avoid_reuse, err) &&
-              create_and_commit(&k, &req, add_to_wallet, RPC_WALLET_ERROR, &res, err);
-    if (ok && lock_unspents && !add_to_wallet) {
+    bool ok =
+        avoid_reuse_flag(k.w, NULL, &req.avoid_reuse, err) &&
+        create_and_commit(&k, &req, add_to_wallet && !req.no_sign, RPC_WALLET_ERROR, &res, err);
+    /* Explicit sequence numbers of preset inputs (walletcreatefundedpsbt's inputs). */
+    for (size_t i = 0; ok && req.no_sign && i < nin; i++)
+        for (size_t j = 0; seqs[i] >= 0 && j < res.tx.vin_count; j++)
+            if (res.tx.vin[j].prevout.n == ins[i].n &&
+                memcmp(res.tx.vin[j].prevout.hash.b, ins[i].hash.b, 32) == 0)
+                res.tx.vin[j].sequence = (uint32_t)seqs[i];
+    json_t *o = NULL;
+    if (ok && req.no_sign) {
+        struct psbt p;
+        bool complete = false;
+        bool fill_sign = mode == SEND_MODE_SEND && can_sign;
+        bool finalize = mode == SEND_MODE_SEND;
+        bool made = wallet_psbt_of(k.w, &res.tx, fill_sign,
+                                   mode == SEND_MODE_FUNDED_PSBT && bip32derivs, finalize, &p,
+                                   &complete, err);
+        ok = made;
+        char *b64 = ok ? psbt_to_base64(&p) : NULL;
+        if (ok && !b64) ok = rpc_error_set(err, RPC_OUT_OF_MEMORY, "Out of memory");
+        if (ok) {
+            o = json_object();
+            json_object_set_new(o, "psbt", json_string(b64));
+            if (mode == SEND_MODE_FUNDED_PSBT) {
+                json_object_set_new(o, "fee", amount_to_json(res.fee));
+                json_object_set_new(o, "changepos", json_integer(res.change_pos));
+            } else {
+                struct tx final;
+                tx_init(&final);
+                if (complete && psbt_extract(&p, &final)) {
+                    uint256 txid;
+                    tx_txid(&final, &txid);
+                    json_object_set_new(o, "txid", hash_json(&txid));
+                    json_object_set_new(o, "hex", tx_hex_json(&final));
+                }
+                tx_clear(&final);
+                json_object_set_new(o, "complete", json_boolean(complete));
+            }
+        }
+        free(b64);
+        if (made) psbt_clear(&p);
+    }
+    if (ok && lock_unspents && (!add_to_wallet || req.no_sign)) {
         char msg[256];
         for (size_t i = 0; ok && i < res.tx.vin_count; i++)
             if (!wallet_lock_coin(k.w, &res.tx.vin[i].prevout.hash, res.tx.vin[i].prevout.n,
@@ -575,27 +678,165 @@ static bool rpc_send(void *ctx, const json_t *params, json_t **result, struct rp
     leave(&k);
     free(rcp);
     free(ins);
+    free(seqs);
     if (!ok) {
+        json_decref(o);
         spend_result_clear(&res);
         return false;
     }
-    json_t *o = json_object();
-    json_object_set_new(o, "complete", json_true());
-    if (add_to_wallet) {
-        json_object_set_new(o, "txid", hash_json(&res.txid));
-    } else {
-        struct writer wr;
-        writer_init(&wr);
-        tx_serialize(&wr, &res.tx, true);
-        char *hex = wr.failed ? NULL : malloc(2 * wr.len + 1);
-        if (hex) {
-            hex_encode(hex, wr.data, wr.len);
-            json_object_set_new(o, "hex", json_string(hex));
-            free(hex);
-        }
-        writer_free(&wr);
+    if (!o) {
+        o = json_object();
+        json_object_set_new(o, "complete", json_true());
+        if (add_to_wallet)
+            json_object_set_new(o, "txid", hash_json(&res.txid));
+        else
+            json_object_set_new(o, "hex", tx_hex_json(&res.tx));
     }
     spend_result_clear(&res);
+    *result = o;
+    return true;
+}
+
+static bool rpc_send(void *ctx, const json_t *params, json_t **result, struct rpc_error *err)
+{
+    return do_send(ctx, param(params, 0), param(params, 1), param(params, 2), param(params, 3),
+                   param(params, 4), SEND_MODE_SEND, false, result, err);
+}
+
+/* ---- walletcreatefundedpsbt / walletprocesspsbt ---- */
+
+/* FundTransaction's camelCase option names and their snake_case twins. */
+static const char *const option_aliases[][2] = {
+    {"changeAddress", "change_address"},
+    {"changePosition", "change_position"},
+    {"includeWatching", "include_watching"},
+    {"lockUnspents", "lock_unspents"},
+    {"subtractFeeFromOutputs", "subtract_fee_from_outputs"},
+};
+
+static bool rpc_walletcreatefundedpsbt(void *ctx, const json_t *params, json_t **result,
+                                       struct rpc_error *err)
+{
+    const json_t *inputs = param(params, 0), *outputs = param(params, 1);
+    const json_t *locktime = param(params, 2), *opts = param(params, 3);
+    const json_t *derivs = param(params, 4);
+    if (inputs && !json_is_array(inputs))
+        return rpc_error_set(err, RPC_TYPE_ERROR, "inputs must be an array");
+    if (opts && !json_is_object(opts))
+        return rpc_error_set(err, RPC_TYPE_ERROR, "options must be an object");
+    json_t *o = json_object();
+    if (!o) return rpc_error_set(err, RPC_OUT_OF_MEMORY, "Out of memory");
+    const char *key;
+    json_t *val;
+    bool ok = true;
+    if (opts) json_object_foreach((json_t *)opts, key, val)
+        {
+            const char *name = key;
+            for (size_t i = 0; i < sizeof option_aliases / sizeof option_aliases[0]; i++)
+                if (strcmp(key, option_aliases[i][0]) == 0) name = option_aliases[i][1];
+            if (strcmp(key, "psbt") == 0 || strcmp(key, "add_to_wallet") == 0) {
+                ok = rpc_error_set(err, RPC_INVALID_PARAMETER, "Unexpected key %s", key);
+                break;
+            }
+            if (strcmp(key, "feeRate") == 0) {
+                /* IOP/kvB to send's sat/vB (3 decimals: exact). */
+                int64_t kvb;
+                if (json_is_null(val)) continue;
+                if (!amount_from_json(val, &kvb, err)) {
+                    ok = false;
+                    break;
+                }
+                if (json_object_get(opts, "fee_rate")) {
+                    ok = rpc_error_set(err, RPC_INVALID_PARAMETER,
+                                       "Cannot specify both fee_rate (sat/vB) and feeRate "
+                                       "(IOP/kvB)");
+                    break;
+                }
+                char rate[48];
+                snprintf(rate, sizeof rate, "%lld.%03lld", (long long)(kvb / 1000),
+                         (long long)(kvb % 1000));
+                json_object_set_new(o, "fee_rate", json_string(rate));
+                continue;
+            }
+            if (json_object_get(o, name)) {
+                ok = rpc_error_set(err, RPC_INVALID_PARAMETER, "Duplicate option %s", name);
+                break;
+            }
+            json_object_set(o, name, val);
+        }
+    if (ok && inputs) json_object_set(o, "inputs", (json_t *)inputs);
+    if (ok) {
+        /* Core's walletcreatefundedpsbt uses the given locktime, 0 by default. */
+        if (locktime && !json_is_integer(locktime))
+            ok = rpc_error_set(err, RPC_TYPE_ERROR, "locktime must be a number");
+        else
+            json_object_set_new(o, "locktime",
+                                json_integer(locktime ? json_integer_value(locktime) : 0));
+    }
+    ok = ok && do_send(ctx, outputs, NULL, NULL, NULL, o, SEND_MODE_FUNDED_PSBT,
+                       !derivs || json_is_true(derivs), result, err);
+    json_decref(o);
+    return ok;
+}
+
+static bool rpc_walletprocesspsbt(void *ctx, const json_t *params, json_t **result,
+                                  struct rpc_error *err)
+{
+    struct wallet_rpc_ctx *c = ctx;
+    const char *b64 = json_string_value(param(params, 0));
+    const json_t *sign_v = param(params, 1), *type_v = param(params, 2);
+    const json_t *derivs_v = param(params, 3), *fin_v = param(params, 4);
+    bool sign = !sign_v || json_is_true(sign_v);
+    bool bip32derivs = !derivs_v || json_is_true(derivs_v);
+    bool finalize = !fin_v || json_is_true(fin_v);
+    int sighash = SIGHASH_DEFAULT;
+    if (type_v && (!json_is_string(type_v) ||
+                   !wallet_psbt_parse_sighash(json_string_value(type_v), &sighash)))
+        return rpc_error_set(err, RPC_INVALID_PARAMETER,
+                             "'%s' is not a valid sighash parameter.",
+                             json_is_string(type_v) ? json_string_value(type_v) : "");
+    struct psbt p;
+    char perr[PSBT_ERR_MAX];
+    if (!b64 || !psbt_from_base64(&p, b64, perr))
+        return rpc_error_set(err, RPC_DESERIALIZATION_ERROR, "TX decode failed %s",
+                             b64 ? perr : "");
+    struct wallet_rpc_entry *e = wallet_rpc_acquire(c, err);
+    if (!e) {
+        psbt_clear(&p);
+        return false;
+    }
+    struct wallet *w = wallet_rpc_entry_wallet(e);
+    wallet_lock(w);
+    bool complete = false;
+    char msg[256];
+    enum wallet_psbt_error pe = wallet_psbt_fill(w, &p, sign, sighash, bip32derivs, finalize,
+                                                 &complete, msg, sizeof msg);
+    wallet_unlock(w);
+    wallet_rpc_release(c, e);
+    if (pe != WALLET_PSBT_OK) {
+        psbt_clear(&p);
+        if (pe == WALLET_PSBT_UNLOCK_NEEDED)
+            return rpc_error_set(err, RPC_WALLET_UNLOCK_NEEDED, "%s", msg);
+        if (pe == WALLET_PSBT_SIGHASH_MISMATCH)
+            return rpc_error_set(err, RPC_DESERIALIZATION_ERROR, "%s", msg);
+        return rpc_error_set(err, RPC_WALLET_ERROR, "%s", msg);
+    }
+    char *out = psbt_to_base64(&p);
+    if (!out) {
+        psbt_clear(&p);
+        return rpc_error_set(err, RPC_OUT_OF_MEMORY, "Out of memory");
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "psbt", json_string(out));
+    json_object_set_new(o, "complete", json_boolean(complete));
+    free(out);
+    if (complete && finalize) {
+        struct tx final;
+        tx_init(&final);
+        if (psbt_extract(&p, &final)) json_object_set_new(o, "hex", tx_hex_json(&final));
+        tx_clear(&final);
+    }
+    psbt_clear(&p);
     *result = o;
     return true;
 }
@@ -983,7 +1224,8 @@ static const struct rpc_method spend_methods[] = {
      "4. fee_rate         (numeric or string, optional) Specify a fee rate in sat/vB.\n"
      "5. options          (json object, optional) add_inputs, add_to_wallet, change_address, "
      "change_position, fee_rate, conf_target, estimate_mode, inputs ([{\"txid\",\"vout\"}]), "
-     "locktime, lock_unspents, psbt (only false), replaceable, subtract_fee_from_outputs "
+     "locktime, lock_unspents, psbt (return a PSBT, do not broadcast), replaceable, "
+     "subtract_fee_from_outputs "
      "(output indexes).\n"
      "\n"
      "Result:\n"
@@ -997,6 +1239,79 @@ static const struct rpc_method spend_methods[] = {
      "\n"
      "Examples:\n"
      "> iop-cli send '{\"riop1q...\": 0.1}' null \"unset\" 1.1"},
+    {"walletcreatefundedpsbt",
+     "wallet",
+     rpc_walletcreatefundedpsbt,
+     {{"inputs", RPC_ARG_ARR, true},
+      {"outputs", RPC_ARG_ANY, false},
+      {"locktime", RPC_ARG_NUM, true},
+      {"options", RPC_ARG_OBJ, true},
+      {"bip32derivs", RPC_ARG_BOOL, true}},
+     "walletcreatefundedpsbt ( [{\"txid\":\"hex\",\"vout\":n,\"sequence\":n},...] ) "
+     "[{\"address\":amount},...] ( locktime options bip32derivs )\n"
+     "\n"
+     "Creates and funds a transaction in the Partially Signed Transaction format.\n"
+     "Implements the Creator and Updater roles. The wallet does not sign.\n"
+     "\n"
+     "Arguments:\n"
+     "1. inputs         (json array, optional) Inputs to spend "
+     "({\"txid\",\"vout\",\"sequence\"}); "
+     "the wallet adds more when needed unless add_inputs is false.\n"
+     "2. outputs        (json array, required) The outputs, as {\"address\":amount} objects.\n"
+     "3. locktime       (numeric, optional, default=0) Raw locktime.\n"
+     "4. options        (json object, optional) add_inputs, changeAddress/change_address, "
+     "changePosition/change_position, change_type, lockUnspents/lock_unspents, fee_rate "
+     "(sat/vB), feeRate (IOP/kvB), subtractFeeFromOutputs/subtract_fee_from_outputs, "
+     "replaceable, conf_target, estimate_mode.\n"
+     "5. bip32derivs    (boolean, optional, default=true) Include BIP 32 derivation paths "
+     "for public keys if we know them\n"
+     "\n"
+     "Result:\n"
+     "{\n"
+     "  \"psbt\" : \"str\",    (string) The resulting raw transaction (base64-encoded string)\n"
+     "  \"fee\" : n,         (numeric) Fee in IOP the resulting transaction pays\n"
+     "  \"changepos\" : n    (numeric) The position of the added change output, or -1\n"
+     "}\n"
+     "\n"
+     "Examples:\n"
+     "> iop-cli walletcreatefundedpsbt \"[]\" \"[{\\\"riop1q...\\\":0.01}]\""},
+    {"walletprocesspsbt",
+     "wallet",
+     rpc_walletprocesspsbt,
+     {{"psbt", RPC_ARG_STR, false},
+      {"sign", RPC_ARG_BOOL, true},
+      {"sighashtype", RPC_ARG_STR, true},
+      {"bip32derivs", RPC_ARG_BOOL, true},
+      {"finalize", RPC_ARG_BOOL, true}},
+     "walletprocesspsbt \"psbt\" ( sign \"sighashtype\" bip32derivs finalize )\n"
+     "\n"
+     "Update a PSBT with input information from our wallet and then sign inputs\n"
+     "that we can sign for.\n"
+     "Requires wallet passphrase to be set with walletpassphrase call if wallet is "
+     "encrypted.\n"
+     "\n"
+     "Arguments:\n"
+     "1. psbt           (string, required) The transaction base64 string\n"
+     "2. sign           (boolean, optional, default=true) Also sign the transaction when "
+     "updating (requires wallet to be unlocked)\n"
+     "3. sighashtype    (string, optional, default=\"DEFAULT for Taproot, ALL otherwise\") "
+     "\"DEFAULT\", \"ALL\", \"NONE\", \"SINGLE\", \"ALL|ANYONECANPAY\", \"NONE|ANYONECANPAY\", "
+     "\"SINGLE|ANYONECANPAY\"\n"
+     "4. bip32derivs    (boolean, optional, default=true) Include BIP 32 derivation paths "
+     "for public keys if we know them\n"
+     "5. finalize       (boolean, optional, default=true) Also finalize inputs if possible\n"
+     "\n"
+     "Result:\n"
+     "{\n"
+     "  \"psbt\" : \"str\",        (string) The base64-encoded partially signed transaction\n"
+     "  \"complete\" : true|false, (boolean) If the transaction has a complete set of "
+     "signatures\n"
+     "  \"hex\" : \"hex\"          (string, optional) The hex-encoded network transaction if "
+     "complete\n"
+     "}\n"
+     "\n"
+     "Examples:\n"
+     "> iop-cli walletprocesspsbt \"psbt\""},
     {"bumpfee",
      "wallet",
      rpc_bumpfee,

@@ -84,6 +84,8 @@ struct bmap {
 
 struct wallet {
     pthread_mutex_t mu;
+    wallet_tx_notify_fn notify; /* -walletnotify (NULL: off) */
+    void *notify_ctx;
     char *name;
     const struct chain_params *params;
     struct walletdb *db;
@@ -508,6 +510,12 @@ static struct wallet *wallet_new(const char *name, const struct chain_params *pa
     return w;
 }
 
+bool wallet_backup(struct wallet *w, const char *dest, char *err, size_t errlen)
+{
+    if (w->best_unsaved) save_best(w);
+    return walletdb_backup(w->db, dest, err, errlen);
+}
+
 void wallet_free(struct wallet *w)
 {
     if (!w) return;
@@ -782,6 +790,7 @@ static struct wallet_tx *tx_new_record(struct wallet *w, const struct tx *tx)
     t->coinbase = tx_is_coinbase(&t->tx);
     t->height = -1;
     t->position = -1;
+    t->notified_state = -1; /* never reported */
     w->txs[w->ntx] = t;
     if (!map_put(w, &w->tmap, MAP_TX, (uint32_t)w->ntx)) {
         tx_clear(&t->tx);
@@ -833,6 +842,8 @@ static bool load_tx_cb(void *arg, const struct walletdb_tx *r)
     t->height = r->height;
     t->position = r->position;
     t->time_received = r->time_received;
+    t->notified_state = (int)t->state; /* known before: nothing to report */
+    t->notified_block = t->block_hash;
     return true;
 }
 
@@ -1301,8 +1312,27 @@ static void mark_scripts_of_tx(struct wallet *w, const struct wallet_tx *t)
     }
 }
 
-static void save_tx(struct wallet *w, const struct wallet_tx *t)
+void wallet_set_tx_notify(struct wallet *w, wallet_tx_notify_fn fn, void *ctx)
 {
+    w->notify = fn;
+    w->notify_ctx = ctx;
+}
+
+/* Reports t when it is new or its state or block changed since the last report. */
+static void notify_tx(struct wallet *w, struct wallet_tx *t)
+{
+    if (t->notified_state == (int)t->state &&
+        uint256_cmp(&t->notified_block, &t->block_hash) == 0)
+        return;
+    bool report = t->state != WALLETDB_TX_ABANDONED;
+    t->notified_state = (int)t->state;
+    t->notified_block = t->block_hash;
+    if (report && w->notify) w->notify(w->notify_ctx, w, t);
+}
+
+static void save_tx(struct wallet *w, struct wallet_tx *t)
+{
+    notify_tx(w, t);
     struct writer wr;
     writer_init(&wr);
     tx_serialize(&wr, &t->tx, true);
@@ -1993,6 +2023,7 @@ bool wallet_add_own_tx(struct wallet *w, const struct tx *tx, char *err, size_t 
         long li = find_locked(w, &tx->vin[i].prevout.hash, tx->vin[i].prevout.n);
         if (li >= 0) w->locked[li] = w->locked[--w->nlocked];
     }
+    notify_tx(w, t);
     return true;
 }
 

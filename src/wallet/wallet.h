@@ -106,6 +106,9 @@ struct wallet_tx {
     int64_t block_time; /* header time of block_hash, 0 when unknown */
     int64_t time_received;
     bool coinbase;
+    /* Internal (-walletnotify): the state and block last reported. */
+    int notified_state;
+    uint256 notified_block;
 };
 
 /* Where a script of the wallet comes from. */
@@ -161,6 +164,20 @@ WALLET_WU bool wallet_load(struct wallet **out, const char *dir, const char *nam
 
 /* Wipes secrets, closes the file and frees; NULL is a no-op. */
 void wallet_free(struct wallet *w);
+
+/* backupwallet: writes a consistent copy of the wallet file to dest (a new file, mode
+ * 0600) while the wallet stays loaded; the best block is saved first so the copy needs
+ * no rescan beyond what the original would. False with err. */
+WALLET_WU bool wallet_backup(struct wallet *w, const char *dest, char *err, size_t errlen);
+
+/* -walletnotify: fn(ctx, w, wtx) is called under the wallet's lock, on the thread that
+ * changed the wallet, when a wallet transaction appears or its confirmation changes
+ * (confirmed in a block, unconfirmed again after a reorg, conflicted): Core's "new or
+ * updated" in AddToWallet. Not for transactions read at load, nor for abandoning. fn
+ * must not call into the wallet. NULL fn disables. */
+typedef void (*wallet_tx_notify_fn)(void *ctx, const struct wallet *w,
+                                    const struct wallet_tx *wtx);
+void wallet_set_tx_notify(struct wallet *w, wallet_tx_notify_fn fn, void *ctx);
 
 void wallet_lock(struct wallet *w);
 void wallet_unlock(struct wallet *w);

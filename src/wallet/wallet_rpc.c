@@ -10,15 +10,22 @@
 #include "wallet/wallet_rpc.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <openssl/crypto.h>
+#include <secp256k1.h>
+#include <secp256k1_recovery.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chain/blockindex.h"
+#include "chain/psbt.h"
+#include "chain/rawtx_rpc.h"
 #include "chain/script_format.h"
 #include "consensus/address.h"
 #include "util/fs.h"
@@ -104,6 +111,15 @@ static bool wallet_dir_of(const struct wallet_rpc_ctx *c, const char *name, char
 
 /* ---- the registry ---- */
 
+/* Shared by the registry and the command threads: when destroy gives up waiting it
+ * marks the state orphaned and the last thread frees it. */
+struct wallet_notify_state {
+    pthread_mutex_t mu;
+    pthread_cond_t done;
+    int running;
+    bool orphaned;
+};
+
 bool wallet_rpc_ctx_init(struct wallet_rpc_ctx *c, struct node_context *node,
                          const char *wallets_dir, char *err, size_t errlen)
 {
@@ -116,10 +132,156 @@ bool wallet_rpc_ctx_init(struct wallet_rpc_ctx *c, struct node_context *node,
         snprintf(err, errlen, "out of memory");
         return false;
     }
+    c->notify = calloc(1, sizeof *c->notify);
+    if (!c->notify) {
+        free(c->wallets_dir);
+        c->wallets_dir = NULL;
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    pthread_mutex_init(&c->notify->mu, NULL);
+    pthread_cond_init(&c->notify->done, NULL);
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->released, NULL);
     spend_options_default(&c->spend);
     return true;
+}
+
+/* ---- -walletnotify ---- */
+
+struct notify_job {
+    struct wallet_notify_state *st;
+    char cmd[];
+};
+
+static void *run_walletnotify(void *arg)
+{
+    struct notify_job *j = arg;
+    int rc = system(j->cmd);
+    if (rc != 0) log_info("runCommand error: system(%s) returned %d", j->cmd, rc);
+    struct wallet_notify_state *st = j->st;
+    free(j);
+    pthread_mutex_lock(&st->mu);
+    bool last = --st->running == 0;
+    bool orphaned = st->orphaned;
+    pthread_cond_broadcast(&st->done);
+    pthread_mutex_unlock(&st->mu);
+    if (last && orphaned) {
+        pthread_mutex_destroy(&st->mu);
+        pthread_cond_destroy(&st->done);
+        free(st);
+    }
+    return NULL;
+}
+
+/* Core's ShellEscape: the name in single quotes, each ' as '"'"'. Returns the length
+ * written (out may be NULL to measure). */
+static size_t shell_escape(char *out, const char *s)
+{
+    size_t n = 0;
+    if (out) out[n] = '\'';
+    n++;
+    for (; *s; s++) {
+        if (*s == '\'') {
+            if (out) memcpy(out + n, "'\"'\"'", 5);
+            n += 5;
+        } else {
+            if (out) out[n] = *s;
+            n++;
+        }
+    }
+    if (out) out[n] = '\'';
+    return n + 1;
+}
+
+static void walletnotify_cb(void *ctx, const struct wallet *w, const struct wallet_tx *wtx)
+{
+    struct wallet_rpc_ctx *c = ctx;
+    const char *tmpl = c->walletnotify;
+    if (!tmpl || !c->notify) return;
+    char txid[65], block[65], height[16];
+    uint256_to_hex(txid, &wtx->txid);
+    if (wtx->state == WALLETDB_TX_CONFIRMED && wtx->has_block) {
+        uint256_to_hex(block, &wtx->block_hash);
+        snprintf(height, sizeof height, "%d", (int)wtx->height);
+    } else {
+        snprintf(block, sizeof block, "unconfirmed");
+        snprintf(height, sizeof height, "-1");
+    }
+    const char *name = wallet_name(w);
+    size_t name_len = shell_escape(NULL, name);
+    /* Measure, then fill. */
+    size_t cap = 1;
+    for (const char *p = tmpl; *p;) {
+        if (p[0] == '%' && p[1] == 's')
+            cap += 64, p += 2;
+        else if (p[0] == '%' && p[1] == 'b')
+            cap += strlen(block), p += 2;
+        else if (p[0] == '%' && p[1] == 'h')
+            cap += strlen(height), p += 2;
+        else if (p[0] == '%' && p[1] == 'w')
+            cap += name_len, p += 2;
+        else
+            cap++, p++;
+    }
+    struct notify_job *j = malloc(sizeof *j + cap);
+    if (!j) return;
+    j->st = c->notify;
+    char *o = j->cmd;
+    for (const char *p = tmpl; *p;) {
+        const char *sub = NULL;
+        if (p[0] == '%' && p[1] == 's')
+            sub = txid;
+        else if (p[0] == '%' && p[1] == 'b')
+            sub = block;
+        else if (p[0] == '%' && p[1] == 'h')
+            sub = height;
+        if (sub) {
+            size_t k = strlen(sub);
+            memcpy(o, sub, k);
+            o += k;
+            p += 2;
+        } else if (p[0] == '%' && p[1] == 'w') {
+            o += shell_escape(o, name);
+            p += 2;
+        } else {
+            *o++ = *p++;
+        }
+    }
+    *o = '\0';
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_mutex_lock(&c->notify->mu);
+    c->notify->running++;
+    pthread_mutex_unlock(&c->notify->mu);
+    pthread_t t;
+    if (pthread_create(&t, &attr, run_walletnotify, j) != 0) {
+        free(j);
+        pthread_mutex_lock(&c->notify->mu);
+        c->notify->running--;
+        pthread_mutex_unlock(&c->notify->mu);
+    }
+    pthread_attr_destroy(&attr);
+}
+
+/* Waits up to 10 s for running commands, then lets the last one free the state. */
+static void notify_state_release(struct wallet_notify_state *st)
+{
+    if (!st) return;
+    pthread_mutex_lock(&st->mu);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    while (st->running > 0)
+        if (pthread_cond_timedwait(&st->done, &st->mu, &until) != 0) break;
+    bool keep = st->running > 0;
+    st->orphaned = keep;
+    pthread_mutex_unlock(&st->mu);
+    if (keep) return;
+    pthread_mutex_destroy(&st->mu);
+    pthread_cond_destroy(&st->done);
+    free(st);
 }
 
 void wallet_rpc_ctx_destroy(struct wallet_rpc_ctx *c)
@@ -138,6 +300,8 @@ void wallet_rpc_ctx_destroy(struct wallet_rpc_ctx *c)
     pthread_mutex_unlock(&c->lock);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->released);
+    notify_state_release(c->notify);
+    c->notify = NULL;
     free(c->wallets_dir);
     c->wallets_dir = NULL;
 }
@@ -163,6 +327,7 @@ static bool register_wallet(struct wallet_rpc_ctx *c, struct wallet *w)
     struct wallet_rpc_entry *e = calloc(1, sizeof *e);
     if (!e) return false;
     e->w = w;
+    if (c->walletnotify) wallet_set_tx_notify(w, walletnotify_cb, c);
     c->loaded[c->nloaded++] = e;
     return true;
 }
@@ -1285,7 +1450,7 @@ static void wallet_tx_fields(struct wallet *w, const struct wallet_tx *wtx, json
 /* Core's ListTransactions for one transaction: appends its entries to out. with_tx adds
  * the transaction fields to each (listtransactions); label NULL means every label. */
 static void list_tx_entries(struct wallet *w, const struct wallet_tx *wtx, const char *label,
-                            bool with_tx, json_t *out)
+                            bool with_tx, bool include_change, json_t *out)
 {
     bool all_mine;
     int64_t fee = 0;
@@ -1306,7 +1471,7 @@ static void list_tx_entries(struct wallet *w, const struct wallet_tx *wtx, const
                 lab = purpose = NULL;
             bool change = mine && !lab;
             /* With a label filter only receives are listed (Core). */
-            bool emit = pass == 0 ? (debit > 0 && !change && !label) : mine;
+            bool emit = pass == 0 ? (debit > 0 && (!change || include_change) && !label) : mine;
             if (emit && label && (!lab || strcmp(lab, label) != 0)) emit = false;
             if (emit) {
                 json_t *e = json_object();
@@ -1350,7 +1515,7 @@ static bool do_listtransactions(struct wallet *w, const json_t *params, json_t *
     const json_t *lv = param(params, 0);
     const char *label = lv ? json_string_value(lv) : "*";
     if (!lv || strcmp(label, "*") == 0) label = NULL;
-    int64_t count, skip;
+    int64_t count = 0, skip = 0;
     if (!param_int(params, 1, 10, &count, "count", err) ||
         !param_int(params, 2, 0, &skip, "skip", err))
         return false;
@@ -1358,7 +1523,8 @@ static bool do_listtransactions(struct wallet *w, const json_t *params, json_t *
     if (skip < 0) return rpc_error_set(err, RPC_INVALID_PARAMETER, "Negative from");
     json_t *all = json_array();
     size_t n = wallet_tx_count(w);
-    for (size_t i = 0; i < n; i++) list_tx_entries(w, wallet_tx_at(w, i), label, true, all);
+    for (size_t i = 0; i < n; i++)
+        list_tx_entries(w, wallet_tx_at(w, i), label, true, false, all);
     int64_t total = (int64_t)json_array_size(all);
     int64_t end = total - skip;
     if (end < 0) end = 0;
@@ -1404,7 +1570,7 @@ static bool do_gettransaction(struct wallet *w, const json_t *params, json_t **r
     if (debit > 0) json_object_set_new(o, "fee", amount_to_json(fee));
     wallet_tx_fields(w, wtx, o);
     json_t *details = json_array();
-    list_tx_entries(w, wtx, NULL, false, details);
+    list_tx_entries(w, wtx, NULL, false, false, details);
     json_object_set_new(o, "details", details);
     struct writer wr;
     writer_init(&wr);
@@ -1481,11 +1647,102 @@ static bool rpc_listdescriptors(void *ctx, const json_t *params, json_t **result
     WITH_WALLET(ctx, err, w, do_listdescriptors(w, params, result, err));
 }
 
+/* ---- listsinceblock ---- */
+
+/* Core's listsinceblock (node lock and wallet lock held). */
+static bool do_listsinceblock(struct wallet *w, struct chainstate *cs, const json_t *params,
+                              json_t **result, struct rpc_error *err)
+{
+    const struct active_chain *chain = chainstate_active(cs);
+    int32_t tip = active_chain_height(chain);
+    int64_t target = 1;
+    if (!param_int(params, 1, 1, &target, "target_confirmations", err)) return false;
+    if (target < 1) return rpc_error_set(err, RPC_INVALID_PARAMETER, "Invalid parameter");
+    bool include_removed = !param(params, 3) || json_is_true(param(params, 3));
+    bool include_change = param(params, 4) && json_is_true(param(params, 4));
+    const char *label = param(params, 5) ? json_string_value(param(params, 5)) : NULL;
+    int64_t depth = -1; /* no block: every transaction */
+    struct block_index *given = NULL;
+    int32_t fork_height = -1;
+    if (param(params, 0)) {
+        uint256 hash;
+        const char *hex = json_string_value(param(params, 0));
+        if (!hex || strlen(hex) != 64 || !uint256_from_hex(&hash, hex))
+            return rpc_error_set(err, RPC_INVALID_PARAMETER,
+                                 "blockhash must be of length 64 (not %zu, for '%s')",
+                                 hex ? strlen(hex) : 0, hex ? hex : "");
+        given = chainstate_lookup(cs, &hash);
+        if (!given) return rpc_error_set(err, RPC_INVALID_ADDRESS_OR_KEY, "Block not found");
+        struct block_index *fork = active_chain_find_fork(chain, given);
+        fork_height = fork ? fork->height : -1;
+        depth = (int64_t)tip + 1 - fork_height;
+    }
+    json_t *txs = json_array(), *removed = json_array();
+    size_t n = wallet_tx_count(w);
+    for (size_t i = 0; i < n; i++) {
+        const struct wallet_tx *wtx = wallet_tx_at(w, i);
+        int d = wallet_tx_depth(w, wtx);
+        if (depth == -1 || (d < 0 ? -(int64_t)d : d) < depth)
+            list_tx_entries(w, wtx, label, true, include_change, txs);
+    }
+    /* Wallet transactions of the blocks between the given (stale) block and the fork. */
+    for (struct block_index *b = given; include_removed && b && b->height > fork_height;
+         b = b->prev) {
+        struct block blk;
+        block_init(&blk);
+        char msg[256];
+        if (!chainstate_read_block(cs, b, &blk, msg, sizeof msg)) {
+            json_decref(txs);
+            json_decref(removed);
+            return rpc_error_set(err, RPC_INTERNAL_ERROR, "Can't read block from disk");
+        }
+        for (size_t t = 0; t < blk.tx_count; t++) {
+            uint256 txid;
+            tx_txid(&blk.txs[t], &txid);
+            const struct wallet_tx *wtx = wallet_find_tx(w, &txid);
+            if (wtx) list_tx_entries(w, wtx, label, true, include_change, removed);
+        }
+        block_clear(&blk);
+    }
+    int32_t last_h = tip + 1 - (int32_t)target;
+    struct block_index *last = active_chain_at(chain, last_h < 0 ? 0 : last_h);
+    json_t *o = json_object();
+    json_object_set_new(o, "transactions", txs);
+    if (include_removed)
+        json_object_set_new(o, "removed", removed);
+    else
+        json_decref(removed);
+    if (last) json_object_set_new(o, "lastblock", hash_json(&last->hash));
+    *result = o;
+    return true;
+}
+
+static bool rpc_listsinceblock(void *ctx, const json_t *params, json_t **result,
+                               struct rpc_error *err)
+{
+    struct wallet_rpc_ctx *c = ctx;
+    struct wallet_rpc_entry *e = get_wallet(c, err);
+    if (!e) return false;
+    struct node_context *n = c->node;
+    pthread_mutex_lock(&n->lock);
+    bool ok;
+    if (!n->chainstate) {
+        ok = rpc_error_set(err, RPC_IN_WARMUP, "Loading block index...");
+    } else {
+        wallet_lock(e->w);
+        ok = do_listsinceblock(e->w, n->chainstate, params, result, err);
+        wallet_unlock(e->w);
+    }
+    pthread_mutex_unlock(&n->lock);
+    put_wallet(c, e);
+    return ok;
+}
+
 static bool rpc_rescanblockchain(void *ctx, const json_t *params, json_t **result,
                                  struct rpc_error *err)
 {
     struct wallet_rpc_ctx *c = ctx;
-    int64_t start, stop;
+    int64_t start = 0, stop = -1;
     if (!param_int(params, 0, 0, &start, "start_height", err) ||
         !param_int(params, 1, -1, &stop, "stop_height", err))
         return false;
@@ -1600,7 +1857,7 @@ static bool do_walletpassphrase(struct wallet *w, const json_t *params, json_t *
 {
     if (!wallet_is_encrypted(w))
         return crypt_error(WALLET_CRYPT_WRONG_STATE, "walletpassphrase", "", err);
-    int64_t timeout;
+    int64_t timeout = 0;
     if (!param_int(params, 1, 0, &timeout, "timeout", err)) return false;
     if (timeout < 0)
         return rpc_error_set(err, RPC_INVALID_PARAMETER, "Timeout cannot be negative.");
@@ -1682,9 +1939,304 @@ static bool rpc_getmnemonic(void *ctx, const json_t *params, json_t **result,
     WITH_WALLET(ctx, err, w, do_getmnemonic(w, result, err));
 }
 
+/* ---- signmessage ---- */
+
+/* Core's legacy message signing: a compact recoverable signature over the double
+ * SHA-256 of the magic and the message, with header 27 + recid + 4 (compressed key),
+ * base64. RFC 6979 nonces without extra data, so the signature is deterministic. */
+static bool do_signmessage(struct wallet_rpc_ctx *c, struct wallet *w, const char *addr,
+                           const json_t *msg, json_t **result, struct rpc_error *err)
+{
+    if (wallet_is_locked(w))
+        return rpc_error_set(err, RPC_WALLET_UNLOCK_NEEDED,
+                             "Error: Please enter the wallet passphrase with walletpassphrase "
+                             "first.");
+    uint8_t spk[ADDRESS_MAX_SCRIPT_LEN];
+    size_t spk_len;
+    enum address_type type;
+    if (address_decode(spk, &spk_len, &type, &c->params->addr, addr) != ADDRESS_OK)
+        return rpc_error_set(err, RPC_TYPE_ERROR, "Invalid address");
+    if (type != ADDRESS_P2PKH)
+        return rpc_error_set(err, RPC_TYPE_ERROR, "Address does not refer to key");
+    if (!wallet_has_private_keys(w) || !wallet_script_info(w, spk, spk_len, NULL))
+        return rpc_error_set(err, RPC_WALLET_ERROR, "Private key not available");
+    struct wallet_signing_keys *keys;
+    bool locked;
+    char e[256];
+    if (!wallet_signing_keys_open(w, &keys, &locked, e, sizeof e))
+        return locked ? rpc_error_set(err, RPC_WALLET_UNLOCK_NEEDED,
+                                      "Error: Please enter the wallet passphrase with "
+                                      "walletpassphrase first.")
+                      : rpc_error_set(err, RPC_WALLET_ERROR, "Private key not available");
+    uint8_t seckey[32], pub[33];
+    enum wallet_addr_type t;
+    bool ok = wallet_signing_key(keys, spk, spk_len, seckey, pub, &t, e, sizeof e);
+    wallet_signing_keys_free(keys);
+    if (!ok) {
+        OPENSSL_cleanse(seckey, sizeof seckey);
+        return rpc_error_set(err, RPC_WALLET_ERROR, "Private key not available");
+    }
+    uint8_t hash[32];
+    rawtx_message_hash(hash, json_string_value(msg), json_string_length(msg));
+    uint8_t sig[65];
+    secp256k1_context *secp = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+    ok = false;
+    if (secp) {
+        secp256k1_ecdsa_recoverable_signature rsig;
+        int recid = 0;
+        ok = secp256k1_ecdsa_sign_recoverable(secp, &rsig, hash, seckey, NULL, NULL) &&
+             secp256k1_ecdsa_recoverable_signature_serialize_compact(secp, sig + 1, &recid,
+                                                                     &rsig);
+        sig[0] = (uint8_t)(27 + recid + 4); /* wallet keys are compressed */
+        secp256k1_context_destroy(secp);
+    }
+    OPENSSL_cleanse(seckey, sizeof seckey);
+    if (!ok) return rpc_error_set(err, RPC_WALLET_ERROR, "Sign failed");
+    char *b64 = psbt_base64_encode(sig, sizeof sig);
+    if (!b64) return rpc_error_set(err, RPC_OUT_OF_MEMORY, "Out of memory");
+    *result = json_string(b64);
+    free(b64);
+    return true;
+}
+
+static bool rpc_signmessage(void *ctx, const json_t *params, json_t **result,
+                            struct rpc_error *err)
+{
+    const char *addr = json_string_value(param(params, 0));
+    const json_t *msg = param(params, 1);
+    WITH_WALLET(ctx, err, w, do_signmessage(ctx, w, addr, msg, result, err));
+}
+
+/* ---- backupwallet / restorewallet ---- */
+
+static bool do_backupwallet(struct wallet *w, const char *dest, json_t **result,
+                            struct rpc_error *err)
+{
+    struct stat st;
+    /* Core overwrites an existing file; a directory is refused. */
+    if (stat(dest, &st) == 0) {
+        if (S_ISDIR(st.st_mode) || unlink(dest) != 0)
+            return rpc_error_set(err, RPC_WALLET_ERROR, "Error: Wallet backup failed!");
+    }
+    char e[512];
+    if (!wallet_backup(w, dest, e, sizeof e)) {
+        log_info("backupwallet: %s", e);
+        return rpc_error_set(err, RPC_WALLET_ERROR, "Error: Wallet backup failed!");
+    }
+    *result = json_null();
+    return true;
+}
+
+static bool rpc_backupwallet(void *ctx, const json_t *params, json_t **result,
+                             struct rpc_error *err)
+{
+    const char *dest = json_string_value(param(params, 0));
+    WITH_WALLET(ctx, err, w, do_backupwallet(w, dest, result, err));
+}
+
+/* Copies src to a new file dst (mode 0600), synced. */
+static bool copy_file(const char *src, const char *dst, char *e, size_t elen)
+{
+    int in = open(src, O_RDONLY);
+    if (in < 0) {
+        snprintf(e, elen, "cannot open backup file: %s", strerror(errno));
+        return false;
+    }
+    int out = open(dst, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (out < 0) {
+        snprintf(e, elen, "cannot create the wallet file: %s", strerror(errno));
+        close(in);
+        return false;
+    }
+    bool ok = true;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            ok = n == 0;
+            break;
+        }
+        for (ssize_t off = 0; off < n && ok;) {
+            ssize_t m = write(out, buf + off, (size_t)(n - off));
+            if (m < 0 && errno == EINTR) continue;
+            if (m <= 0)
+                ok = false;
+            else
+                off += m;
+        }
+        if (!ok) break;
+    }
+    if (ok && fsync(out) != 0) ok = false;
+    if (close(out) != 0) ok = false;
+    close(in);
+    if (!ok) {
+        snprintf(e, elen, "cannot copy the backup file: %s", strerror(errno));
+        unlink(dst);
+    }
+    return ok;
+}
+
+static bool rpc_restorewallet(void *ctx, const json_t *params, json_t **result,
+                              struct rpc_error *err)
+{
+    struct wallet_rpc_ctx *c = ctx;
+    const char *name = json_string_value(param(params, 0));
+    const char *backup = json_string_value(param(params, 1));
+    char dir[PATH_MAX];
+    if (!wallet_dir_of(c, name, dir, sizeof dir, err)) return false;
+    struct stat st;
+    if (stat(backup, &st) != 0 || !S_ISREG(st.st_mode))
+        return rpc_error_set(err, RPC_INVALID_PARAMETER, "Backup file does not exist");
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/%s", dir, WALLET_FILE_NAME);
+    pthread_mutex_lock(&c->lock);
+    bool loaded = find_loaded(c, name) >= 0;
+    pthread_mutex_unlock(&c->lock);
+    /* The unnamed wallet's directory is wallets/ itself: only its file counts. */
+    bool exists = loaded || fs_exists(path) || (*name && fs_exists(dir));
+    if (exists)
+        return rpc_error_set(err, RPC_WALLET_ALREADY_EXISTS,
+                             "Failed to create database path '%s'. Database already exists.",
+                             dir);
+    char e[512];
+    bool made_dir = false;
+    if (*name) {
+        if (mkdir(dir, 0700) != 0)
+            return rpc_error_set(err, RPC_WALLET_ALREADY_EXISTS,
+                                 "Failed to create database path '%s'. Database already "
+                                 "exists.",
+                                 dir);
+        made_dir = true;
+    }
+    if (!copy_file(backup, path, e, sizeof e)) {
+        if (made_dir) rmdir(dir);
+        return rpc_error_set(err, RPC_WALLET_ERROR, "%s", e);
+    }
+    if (!wallet_rpc_load(c, name, e, sizeof e)) {
+        /* Leave nothing behind, as Core does when the restored wallet cannot load. */
+        unlink(path);
+        char side[PATH_MAX + 32];
+        snprintf(side, sizeof side, "%s-wal", path);
+        unlink(side);
+        snprintf(side, sizeof side, "%s-shm", path);
+        unlink(side);
+        if (made_dir) rmdir(dir);
+        return rpc_error_set(err, RPC_WALLET_ERROR, "Wallet loading failed. %s", e);
+    }
+    log_info("Wallet %s restored from a backup", name);
+    *result = name_result(name, NULL);
+    return true;
+}
+
 /* ---- the table ---- */
 
 static const struct rpc_method wallet_methods[] = {
+    {"listsinceblock",
+     "wallet",
+     rpc_listsinceblock,
+     {{"blockhash", RPC_ARG_STR, true},
+      {"target_confirmations", RPC_ARG_NUM, true},
+      {"include_watchonly", RPC_ARG_BOOL, true},
+      {"include_removed", RPC_ARG_BOOL, true},
+      {"include_change", RPC_ARG_BOOL, true},
+      {"label", RPC_ARG_STR, true}},
+     "listsinceblock ( \"blockhash\" target_confirmations include_watchonly include_removed "
+     "include_change \"label\" )\n"
+     "\n"
+     "Get all transactions in blocks since block [blockhash], or all transactions if omitted.\n"
+     "If \"blockhash\" is no longer a part of the main chain, transactions from the fork point "
+     "onward are included.\n"
+     "Additionally, if include_removed is set, transactions affecting the wallet which were "
+     "removed are returned in the \"removed\" array.\n"
+     "\n"
+     "Arguments:\n"
+     "1. blockhash               (string, optional) If set, the block hash to list "
+     "transactions since, otherwise list all transactions.\n"
+     "2. target_confirmations    (numeric, optional, default=1) Return the nth block hash "
+     "from the main chain. e.g. 1 would mean the best block hash.\n"
+     "3. include_watchonly       (boolean, optional) Ignored (no watch-only addresses).\n"
+     "4. include_removed         (boolean, optional, default=true) Show transactions that "
+     "were removed due to a reorg in the \"removed\" array\n"
+     "5. include_change          (boolean, optional, default=false) Also add entries for "
+     "change outputs.\n"
+     "6. label                   (string, optional) Return only incoming transactions paying "
+     "to addresses with the specified label.\n"
+     "\n"
+     "Result:\n"
+     "{\n"
+     "  \"transactions\" : [ ... ],    (json array) as listtransactions\n"
+     "  \"removed\" : [ ... ],         (json array, optional) transactions of blocks no longer "
+     "in the main chain\n"
+     "  \"lastblock\" : \"hex\"          (string) The hash of the block "
+     "(target_confirmations-1) "
+     "from the best block on the main chain\n"
+     "}\n"
+     "\n"
+     "Examples:\n"
+     "> iop-cli listsinceblock "
+     "\"000000000000000bacf66f7497b7dc45ef753ee9a7d38764d9d7a5d6b3b7c1a0\" 6"},
+    {"signmessage",
+     "wallet",
+     rpc_signmessage,
+     {{"address", RPC_ARG_STR, false}, {"message", RPC_ARG_STR, false}},
+     "signmessage \"address\" \"message\"\n"
+     "\n"
+     "Sign a message with the private key of an address.\n"
+     "Requires wallet passphrase to be set with walletpassphrase call if wallet is "
+     "encrypted.\n"
+     "\n"
+     "Arguments:\n"
+     "1. address    (string, required) The IoP address (P2PKH) to use for the private key.\n"
+     "2. message    (string, required) The message to create a signature of.\n"
+     "\n"
+     "Result:\n"
+     "\"str\"    (string) The signature of the message encoded in base 64\n"
+     "\n"
+     "Examples:\n"
+     "> iop-cli signmessage \"p...\" \"my message\""},
+    {"backupwallet",
+     "wallet",
+     rpc_backupwallet,
+     {{"destination", RPC_ARG_STR, false}},
+     "backupwallet \"destination\"\n"
+     "\n"
+     "Safely copies the current wallet file to the specified destination, which must be a "
+     "file name (an existing file is replaced). The wallet stays loaded.\n"
+     "\n"
+     "Arguments:\n"
+     "1. destination    (string, required) The destination file.\n"
+     "\n"
+     "Result:\n"
+     "null    (json null)\n"
+     "\n"
+     "Examples:\n"
+     "> iop-cli backupwallet \"backup.dat\""},
+    {"restorewallet",
+     "wallet",
+     rpc_restorewallet,
+     {{"wallet_name", RPC_ARG_STR, false},
+      {"backup_file", RPC_ARG_STR, false},
+      {"load_on_startup", RPC_ARG_BOOL, true}},
+     "restorewallet \"wallet_name\" \"backup_file\" ( load_on_startup )\n"
+     "\n"
+     "Restores and loads a wallet from a backup file (made by backupwallet). The wallet "
+     "catches up with the chain before it is listed.\n"
+     "\n"
+     "Arguments:\n"
+     "1. wallet_name        (string, required) The name that will be applied to the restored "
+     "wallet\n"
+     "2. backup_file        (string, required) The backup file that will be used to restore "
+     "the wallet.\n"
+     "3. load_on_startup    (boolean, optional) Ignored.\n"
+     "\n"
+     "Result:\n"
+     "{\n"
+     "  \"name\" : \"str\"    (string) The wallet name if restored successfully.\n"
+     "}\n"
+     "\n"
+     "Examples:\n"
+     "> iop-cli restorewallet \"testwallet\" \"home\\\\backups\\\\backup-file.bak\""},
     {"createwallet",
      "wallet",
      rpc_createwallet,

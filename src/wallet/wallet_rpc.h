@@ -4,8 +4,9 @@
  * Methods: createwallet, loadwallet, unloadwallet, listwallets, listwalletdir,
  * getwalletinfo, getnewaddress, getrawchangeaddress, getaddressinfo, setlabel,
  * listlabels, getaddressesbylabel, getbalance, getbalances, listunspent,
- * listtransactions, gettransaction, listdescriptors, rescanblockchain, encryptwallet,
- * walletpassphrase, walletlock, walletpassphrasechange, and the iop method getmnemonic.
+ * listtransactions, listsinceblock, gettransaction, listdescriptors, rescanblockchain,
+ * encryptwallet, walletpassphrase, walletlock, walletpassphrasechange, signmessage,
+ * backupwallet, restorewallet, and the iop method getmnemonic.
  * doc/wallet.md describes them for users.
  *
  * Which wallet a call uses: the one named by the request path (/wallet/<name>,
@@ -20,7 +21,9 @@
  * lock and each wallet's lock in turn. Handlers find their wallet under the registry
  * lock and hold a reference (so unloadwallet waits for running calls) but release the
  * registry lock before locking the wallet; the few that read the chain (load, create,
- * rescanblockchain) take the node lock before the wallet's. */
+ * restorewallet, rescanblockchain, listsinceblock) take the node lock before the
+ * wallet's. -walletnotify commands are started under a wallet's lock but run on their
+ * own detached threads, which touch no wallet. */
 #ifndef IOP_WALLET_WALLET_RPC_H
 #define IOP_WALLET_WALLET_RPC_H
 
@@ -37,6 +40,7 @@
 #include "wallet/wallet.h"
 
 struct wallet_rpc_entry; /* internal: a loaded wallet and its reference count */
+struct wallet_notify_state;
 
 struct wallet_rpc_ctx {
     struct node_context *node;         /* borrowed; lock and chainstate are used */
@@ -53,6 +57,13 @@ struct wallet_rpc_ctx {
      * them from -fallbackfee, -paytxfee, -maxtxfee, ... before serving RPC, and
      * spend.fee_estimator with node->lock held. */
     struct spend_options spend;
+    /* -walletnotify=CMD (borrowed; NULL: off). iopd.c sets it after wallet_rpc_ctx_init
+     * and before loading wallets: when a wallet transaction appears or its confirmation
+     * changes, CMD runs in /bin/sh on its own thread with %s the txid, %w the wallet name
+     * (shell-quoted), %b the block hash or "unconfirmed", %h the height or -1.
+     * wallet_rpc_ctx_destroy waits (up to 10 s) for running commands. */
+    const char *walletnotify;
+    struct wallet_notify_state *notify; /* internal */
 };
 
 /* Sets up c for node (whose params must be set) with wallets in wallets_dir (created

@@ -97,6 +97,12 @@ bool walletdb_in_batch(const struct walletdb *db);
 __attribute__((warn_unused_result)) bool walletdb_checkpoint(struct walletdb *db, char *err,
                                                              size_t errlen);
 
+/* Writes a consistent copy of the whole database to dest (which must not exist) with
+ * VACUUM INTO, while the wallet stays open (not inside a batch). The copy gets mode
+ * 0600. False with err (names the destination, never any content). */
+__attribute__((warn_unused_result)) bool walletdb_backup(struct walletdb *db, const char *dest,
+                                                         char *err, size_t errlen);
+
 /* Wipes and frees a buffer returned by a walletdb getter. NULL is a no-op. */
 void walletdb_free_secret(void *p, size_t len);
 

@@ -190,7 +190,7 @@ class WalletSendTest(IopTestFramework):
         self.mine()
         assert_equal(amount_sat(w1.getbalance()), expected1)
 
-        self.log("send: outputs array, fee_rate in sat/vB; psbt is not supported")
+        self.log("send: outputs array, fee_rate in sat/vB; psbt=true")
         r = w0.send([{w1.getnewaddress(): "0.25"}], None, "unset", 5)
         assert_equal(r["complete"], True)
         t, fee = self.tx_fee_checks(w0, r["txid"], 5)
@@ -205,8 +205,9 @@ class WalletSendTest(IopTestFramework):
         assert_raises_rpc_error(-5, "Unknown change type 'p2sh-segwit'", w0.send,
                                 [{w1.getnewaddress(): 1}], None, "unset", None,
                                 {"change_type": "p2sh-segwit"})
-        assert_raises_rpc_error(-8, "PSBTs are not supported yet", w0.send,
-                                [{w1.getnewaddress(): 1}], None, "unset", None, {"psbt": True})
+        r = w0.send([{w1.getnewaddress(): 1}], None, "unset", None, {"psbt": True})
+        assert_equal(r["complete"], True)
+        assert "psbt" in r and "hex" in r  # returned, not broadcast
         assert_raises_rpc_error(-4, "Insufficient funds", w0.send, [{w1.getnewaddress(): 100}])
         self.mine()
         assert_equal(amount_sat(w0.getbalance()), expected0)

@@ -834,6 +834,45 @@ static bool max_locked(void *arg, const uint256 *txid, uint32_t vout)
     return true;
 }
 
+/* backupwallet: a copy made while the wallet is open (and inside its exclusive lock)
+ * holds everything committed, including what is still in the WAL, has mode 0600, and
+ * opens as a wallet; an existing destination and a batch in progress are refused. */
+static void test_backup(void **state)
+{
+    struct fixture *f = *state;
+    char err[512], dest[600];
+    snprintf(dest, sizeof dest, "%s/backup.dat", f->dir);
+    struct walletdb *db = open_ok(f->path, WALLETDB_CREATE);
+    assert_true(walletdb_put_meta(db, WALLETDB_META_NAME, "alice", 5, err, sizeof(err)));
+    assert_true(walletdb_backup(db, dest, err, sizeof(err)));
+    struct stat st;
+    assert_int_equal(stat(dest, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    /* An existing file is not overwritten by this layer (the RPC removes it first). */
+    assert_false(walletdb_backup(db, dest, err, sizeof(err)));
+    assert_non_null(strstr(err, "Wallet backup failed"));
+    /* Not inside a batch. */
+    char dest2[640];
+    snprintf(dest2, sizeof dest2, "%s/backup2.dat", f->dir);
+    assert_true(walletdb_begin(db, err, sizeof(err)));
+    assert_false(walletdb_backup(db, dest2, err, sizeof(err)));
+    assert_true(walletdb_rollback(db, err, sizeof(err)));
+    assert_int_not_equal(access(dest2, F_OK), 0);
+    /* The copy is a wallet with the data, while the original stays open. */
+    struct walletdb *copy = open_ok(dest, WALLETDB_OPEN);
+    uint8_t *v = NULL;
+    size_t len = 0;
+    bool found = false;
+    assert_true(
+        walletdb_get_meta(copy, WALLETDB_META_NAME, &v, &len, &found, err, sizeof(err)));
+    assert_true(found);
+    assert_int_equal(len, 5);
+    assert_memory_equal(v, "alice", 5);
+    free(v);
+    walletdb_close(copy);
+    walletdb_close(db);
+}
+
 static void test_kill9(void **state)
 {
     struct fixture *f = *state;
@@ -907,6 +946,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill9, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
     };
     return cmocka_run_group_tests_name("walletdb_tests", tests, NULL, NULL);
 }
