@@ -16,6 +16,7 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
@@ -563,6 +564,10 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
         evutil_closesocket(fd);
         return;
     }
+    /* Responses go out in several writes (TLS records): without TCP_NODELAY Nagle's
+     * algorithm and delayed ACKs add tens of milliseconds to a search. */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     struct svc_conn *c = calloc(1, sizeof *c);
     SSL *ssl = c ? SSL_new(s->ctx) : NULL;
     struct bufferevent *bev =
@@ -862,6 +867,11 @@ struct svc_client *svc_client_connect(const char *host, uint16_t port, int timeo
     if (bufferevent_socket_connect(cl->bev, (struct sockaddr *)&ss, (int)sslen) != 0) {
         snprintf(err, errlen, "cannot connect to %s port %u", host, port);
         goto fail;
+    }
+    {
+        int one = 1;
+        evutil_socket_t cfd = bufferevent_getfd(cl->bev);
+        if (cfd >= 0) setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
     if (!client_wait(cl, client_connected, err, errlen)) goto fail;
     return cl;
