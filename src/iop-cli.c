@@ -130,6 +130,7 @@ static const struct {
     {"estimatesmartfee", 0, "conf_target"},
     {"estimaterawfee", 0, "conf_target"},
     {"setmocktime", 0, "timestamp"},
+    {"importdescriptors", 0, "requests"},
     {"walletcreatefundedpsbt", 0, "inputs"},
     {"walletcreatefundedpsbt", 1, "outputs"},
     {"walletcreatefundedpsbt", 2, "locktime"},

@@ -215,7 +215,9 @@ static bool cand_from(struct wallet *w, const struct outpoint *op, struct cand *
     if (!t || op->n >= t->tx.vout_count || !wallet_output_is_mine(w, t, op->n)) return false;
     const struct tx_out *o = &t->tx.vout[op->n];
     struct wallet_script_info info;
-    if (!wallet_script_info(w, o->script_pubkey, o->script_pubkey_len, &info)) return false;
+    if (!wallet_script_info(w, o->script_pubkey, o->script_pubkey_len, &info) ||
+        (info.imported && !info.signable))
+        return false;
     c->txid = t->txid;
     c->n = op->n;
     c->value = o->value;
@@ -604,7 +606,8 @@ enum spend_error spend_create(struct wallet *w, struct node_context *node,
                 if (req->replacing && uint256_cmp(&k->wtx->txid, req->replacing) == 0) continue;
                 const struct tx_out *o = &k->wtx->tx.vout[k->vout];
                 struct wallet_script_info info;
-                if (!wallet_script_info(w, o->script_pubkey, o->script_pubkey_len, &info))
+                if (!wallet_script_info(w, o->script_pubkey, o->script_pubkey_len, &info) ||
+                    (info.imported && !info.signable)) /* watch-only imports */
                     continue;
                 struct cand *c = &cands[ncand++];
                 c->txid = k->wtx->txid;

@@ -13,7 +13,13 @@
  * Our own descriptors have one fixed shape, TYPE([fp/purpose'/coin'/0']XPUB/CHAIN/W)
  * with W the range wildcard, so the wallet derives their keys itself with bip32 (one
  * public derivation per address) instead of going through the generic descriptor expander, and
- * keeps the per-address facts getaddressinfo needs (key, origin path). */
+ * keeps the per-address facts getaddressinfo needs (key, origin path).
+ *
+ * Imported descriptors (importdescriptors) are any the generic parser accepts; their
+ * scripts come from descriptor_expand and share the script map (scripts longer than 34
+ * bytes are not indexed). Their secret is the descriptor text as imported; a meta row
+ * META_IMPORT+id marks them, so one that has our own shape is not taken for ours at
+ * load. Signing keys of single-key pkh/wpkh/tr imports are parsed from that text. */
 #include "wallet/wallet.h"
 
 #include <openssl/crypto.h>
@@ -25,6 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chain/descriptor.h"
 #include "chain/script_format.h"
 #include "consensus/address.h"
 #include "consensus/pubkey.h"
@@ -42,6 +49,8 @@
 #define META_BEST_H     "best_height"
 #define META_BIP39_PW   "bip39_passphrase"
 #define MAX_TRUST_DEPTH 64
+/* Meta key prefix marking an imported descriptor (importdescriptors), + hex id. */
+#define META_IMPORT     "imported_desc_"
 
 static const uint32_t PURPOSE[WALLET_ADDR_TYPE_COUNT] = {44, 84, 86};
 static const char *const DESC_FN[WALLET_ADDR_TYPE_COUNT] = {"pkh", "wpkh", "tr"};
@@ -58,6 +67,12 @@ struct wdesc {
     struct bip32_key chain; /* public account/change key */
     uint32_t range_start, range_end, next_index;
     int64_t created;
+    /* Imported (importdescriptors): the parsed descriptor, expanded with the generic
+     * expander; NULL for the wallet's own descriptors. */
+    struct descriptor *gen;
+    /* Imported with private keys, and of a shape the wallet signs for: pkh, wpkh or tr
+     * (key path) of one WIF or xprv key. */
+    bool signable;
 };
 
 struct wscript {
@@ -277,12 +292,73 @@ static bool derive_pub(struct wallet *w, const struct wdesc *d, uint32_t index, 
     return true;
 }
 
+/* Indexes one script of descriptor di at index i (duplicates are skipped). */
+static bool add_script(struct wallet *w, size_t di, uint32_t i, const uint8_t *script,
+                       size_t len, bool persist, char *err, size_t errlen)
+{
+    if (len == 0 || len > sizeof w->scripts[0].s) return true; /* not indexable: skipped */
+    if (map_find(w, &w->smap, MAP_SCRIPT, script, len) != NONE) return true;
+    if (w->nscripts == w->script_cap) {
+        size_t nc = w->script_cap ? w->script_cap * 2 : 4096;
+        struct wscript *ns = realloc(w->scripts, nc * sizeof *ns);
+        if (!ns) {
+            set_err(err, errlen, "out of memory");
+            return false;
+        }
+        w->scripts = ns;
+        w->script_cap = nc;
+    }
+    struct wscript *s = &w->scripts[w->nscripts];
+    memset(s, 0, sizeof *s);
+    memcpy(s->s, script, len);
+    s->len = (uint8_t)len;
+    s->desc = (uint8_t)di;
+    s->index = i;
+    if (!map_put(w, &w->smap, MAP_SCRIPT, (uint32_t)w->nscripts)) {
+        set_err(err, errlen, "out of memory");
+        return false;
+    }
+    w->nscripts++;
+    if (persist && !walletdb_put_script(w->db, script, len, &w->descs[di].id, i, err, errlen))
+        return false;
+    return true;
+}
+
+/* extend_scripts for an imported descriptor: the generic expander (an unranged one has
+ * the single position 0). */
+static bool extend_generic(struct wallet *w, size_t di, uint32_t from, uint32_t end,
+                           bool persist, char *err, size_t errlen)
+{
+    const struct wdesc *d = &w->descs[di];
+    bool ranged = descriptor_is_range(d->gen);
+    if (!ranged) {
+        from = 0;
+        end = 1;
+    }
+    for (uint32_t i = from; i < end; i++) {
+        struct descriptor_scripts sc;
+        memset(&sc, 0, sizeof sc);
+        char e[DESCRIPTOR_ERR_MAX];
+        if (!descriptor_expand(d->gen, i, &sc, e)) {
+            set_err(err, errlen, "%s", e);
+            return false;
+        }
+        bool ok = true;
+        for (size_t k = 0; ok && k < sc.count; k++)
+            ok = add_script(w, di, i, sc.items[k].data, sc.items[k].len, persist, err, errlen);
+        descriptor_scripts_clear(&sc);
+        if (!ok) return false;
+    }
+    return true;
+}
+
 /* Derives and indexes scripts of d up to index end (exclusive), writing them to the
  * database when persist. */
 static bool extend_scripts(struct wallet *w, size_t di, uint32_t from, uint32_t end,
                            bool persist, char *err, size_t errlen)
 {
     struct wdesc *d = &w->descs[di];
+    if (d->gen) return extend_generic(w, di, from, end, persist, err, errlen);
     for (uint32_t i = from; i < end; i++) {
         uint8_t pub[33];
         if (w->nscripts == w->script_cap) {
@@ -322,6 +398,7 @@ static bool extend_scripts(struct wallet *w, size_t di, uint32_t from, uint32_t 
 static bool topup(struct wallet *w, size_t di, char *err, size_t errlen)
 {
     struct wdesc *d = &w->descs[di];
+    if (d->gen && !descriptor_is_range(d->gen)) return true;
     uint32_t target = d->next_index + WALLET_KEYPOOL_SIZE;
     if (d->range_end >= target) return true;
     if (!extend_scripts(w, di, d->range_end, target, true, err, errlen)) return false;
@@ -524,6 +601,7 @@ void wallet_free(struct wallet *w)
     walletdb_close(w->db);
     for (size_t i = 0; i < w->ndesc; i++) {
         free(w->descs[i].text);
+        descriptor_free(w->descs[i].gen);
         bip32_key_clear(&w->descs[i].acct);
         bip32_key_clear(&w->descs[i].chain);
     }
@@ -748,6 +826,54 @@ struct load_ctx {
     bool ok;
 };
 
+/* Whether an imported descriptor with private keys (public text given) has a shape
+ * wallet_signing_key handles: pkh(KEY), wpkh(KEY) or tr(KEY) of a single key. */
+static bool imported_signable_shape(const char *text)
+{
+    if (strncmp(text, "pkh(", 4) != 0 && strncmp(text, "wpkh(", 5) != 0 &&
+        strncmp(text, "tr(", 3) != 0)
+        return false;
+    return !strchr(text, ',') && strchr(text, '(') == strrchr(text, '(');
+}
+
+static void import_meta_key(const uint256 *id, char key[sizeof META_IMPORT + 64])
+{
+    memcpy(key, META_IMPORT, sizeof META_IMPORT - 1);
+    hex_encode(key + sizeof META_IMPORT - 1, id->b, 32);
+}
+
+/* An imported descriptor that has our own shape was read as one of ours: its meta mark
+ * says otherwise (its secret is the descriptor text, not an account xprv). */
+static bool mark_if_imported(struct wallet *w, size_t i, char *err, size_t errlen)
+{
+    struct wdesc *d = &w->descs[i];
+    if (d->gen) return true;
+    char key[sizeof META_IMPORT + 64];
+    import_meta_key(&d->id, key);
+    uint8_t *v = NULL;
+    size_t vlen = 0;
+    bool found = false;
+    if (!walletdb_get_meta(w->db, key, &v, &vlen, &found, err, errlen)) return false;
+    free(v);
+    if (!found) return true;
+    char e[DESCRIPTOR_ERR_MAX];
+    d->gen = descriptor_parse(d->text, &w->params->addr, e);
+    if (!d->gen) {
+        set_err(err, errlen, "unsupported or corrupt descriptor in the wallet");
+        return false;
+    }
+    if (d->active) {
+        d->active = false;
+        w->active[d->type][d->internal ? 1 : 0] = -1;
+    }
+    struct walletdb_descriptor r;
+    memset(&r, 0, sizeof r);
+    if (!walletdb_get_descriptor(w->db, &d->id, &r, &found, err, errlen)) return false;
+    d->signable = found && r.secret && imported_signable_shape(d->text);
+    walletdb_descriptor_clear(&r);
+    return true;
+}
+
 static bool load_desc_cb(void *arg, const struct walletdb_descriptor *r)
 {
     struct load_ctx *c = arg;
@@ -760,9 +886,17 @@ static bool load_desc_cb(void *arg, const struct walletdb_descriptor *r)
     d.range_end = r->range_end;
     d.next_index = r->next_index;
     d.created = r->created;
-    if (!parse_desc_text(w, &d, r->text) || (d.internal != r->internal) ||
-        !(d.text = strdup(r->text)) || !add_desc(w, &d)) {
+    bool own = parse_desc_text(w, &d, r->text) && d.internal == r->internal;
+    if (!own) {
+        /* An imported descriptor (any shape the generic parser knows). */
+        char e[DESCRIPTOR_ERR_MAX];
+        d.internal = r->internal;
+        d.gen = descriptor_parse(r->text, &w->params->addr, e);
+    }
+    d.signable = !own && r->secret && imported_signable_shape(r->text);
+    if ((!own && !d.gen) || !(d.text = strdup(r->text)) || !add_desc(w, &d)) {
         free(d.text);
+        descriptor_free(d.gen);
         set_err(c->err, c->errlen, "unsupported or corrupt descriptor in the wallet");
         c->ok = false;
         return false;
@@ -911,6 +1045,8 @@ bool wallet_load(struct wallet **out, const char *dir, const char *name,
     struct load_ctx c = {w, err, errlen, true};
     ok = ok && walletdb_list_descriptors(w->db, load_desc_cb, &c, err, errlen) && c.ok;
     for (size_t i = 0; ok && i < w->ndesc; i++)
+        ok = mark_if_imported(w, i, err, errlen);
+    for (size_t i = 0; ok && i < w->ndesc; i++)
         ok = extend_scripts(w, i, w->descs[i].range_start, w->descs[i].range_end, false, err,
                             errlen);
     ok = ok && walletdb_list_txs(w->db, load_tx_cb, &c, err, errlen) && c.ok;
@@ -1026,6 +1162,19 @@ bool wallet_script_info(struct wallet *w, const uint8_t *script, size_t len,
     const struct wscript *s = &w->scripts[si];
     const struct wdesc *d = &w->descs[s->desc];
     memset(info, 0, sizeof *info);
+    if (d->gen) {
+        info->imported = true;
+        info->signable = d->signable;
+        info->type = s->len == 25   ? WALLET_ADDR_LEGACY
+                     : s->s[0] == 0 ? WALLET_ADDR_BECH32
+                                    : WALLET_ADDR_BECH32M;
+        info->internal = d->internal;
+        info->index = s->index;
+        info->created = d->created;
+        if (strlen(d->text) < sizeof info->desc)
+            snprintf(info->desc, sizeof info->desc, "%s", d->text);
+        return true;
+    }
     info->type = d->type;
     info->internal = d->internal;
     info->index = s->index;
@@ -1680,6 +1829,38 @@ static bool desc_private_key(struct wallet *w, const struct wdesc *d, struct bip
     return ok;
 }
 
+/* The text an imported descriptor was given with (its private keys), or the public text
+ * when it has none. New string. */
+static char *imported_private_text(struct wallet *w, const struct wdesc *d, char *err,
+                                   size_t errlen)
+{
+    struct walletdb_descriptor r;
+    memset(&r, 0, sizeof r);
+    bool found;
+    if (!walletdb_get_descriptor(w->db, &d->id, &r, &found, err, errlen)) return NULL;
+    char *out = NULL;
+    if (!found || !r.secret) {
+        walletdb_descriptor_clear(&r);
+        if (!(out = strdup(d->text))) set_err(err, errlen, "out of memory");
+        return out;
+    }
+    uint8_t *plain = NULL;
+    size_t plen = 0;
+    bool ok = unseal(w, r.secret, r.secret_len, r.secret_encrypted, d->id.b, 32, &plain, &plen,
+                     err, errlen);
+    walletdb_descriptor_clear(&r);
+    if (!ok) return NULL;
+    out = malloc(plen + 1);
+    if (out) {
+        memcpy(out, plain, plen);
+        out[plen] = 0;
+    } else {
+        set_err(err, errlen, "out of memory");
+    }
+    walletdb_free_secret(plain, plen);
+    return out;
+}
+
 bool wallet_list_descriptors(struct wallet *w, bool with_private,
                              struct wallet_descriptor_info **out, size_t *count, bool *locked,
                              char *err, size_t errlen)
@@ -1703,7 +1884,12 @@ bool wallet_list_descriptors(struct wallet *w, bool with_private,
     }
     for (size_t i = 0; i < w->ndesc; i++) {
         const struct wdesc *d = &w->descs[i];
-        if (with_private) {
+        if (with_private && d->gen) {
+            if (!(v[i].desc = imported_private_text(w, d, err, errlen))) {
+                wallet_descriptor_infos_free(v, w->ndesc);
+                return false;
+            }
+        } else if (with_private) {
             struct bip32_key k;
             char xprv[BIP32_STRING_MAX + 1];
             bool ok = desc_private_key(w, d, &k, err, errlen) &&
@@ -1732,6 +1918,164 @@ bool wallet_list_descriptors(struct wallet *w, bool with_private,
     *out = v;
     *count = w->ndesc;
     return true;
+}
+
+enum wallet_import_result wallet_import_descriptor(struct wallet *w,
+                                                   const struct wallet_import *in, char *err,
+                                                   size_t errlen)
+{
+    char e[DESCRIPTOR_ERR_MAX];
+    struct descriptor *gen = descriptor_parse(in->text, &w->params->addr, e);
+    if (!gen) {
+        set_err(err, errlen, "%s", e);
+        return WALLET_IMPORT_FAILED;
+    }
+    bool ranged = descriptor_is_range(gen);
+    bool has_priv = descriptor_has_private_keys(gen);
+    uint32_t rs = ranged ? in->range_start : 0, re = ranged ? in->range_end : 1;
+    uint32_t next = ranged ? in->next_index : 0;
+    if (has_priv && wallet_is_locked(w)) {
+        descriptor_free(gen);
+        set_err(err, errlen, "wallet is locked");
+        return WALLET_IMPORT_LOCKED;
+    }
+    /* The scripts must come out of it (hardened steps need the private key). */
+    struct descriptor_scripts sc;
+    memset(&sc, 0, sizeof sc);
+    if (!descriptor_expand(gen, rs, &sc, e)) {
+        descriptor_free(gen);
+        set_err(err, errlen, "Cannot expand descriptor. Probably because of hardened "
+                             "derivations without private keys provided");
+        return WALLET_IMPORT_FAILED;
+    }
+    bool fits = false;
+    for (size_t k = 0; k < sc.count; k++)
+        if (sc.items[k].len <= sizeof w->scripts[0].s) fits = true;
+    descriptor_scripts_clear(&sc);
+    char *pub = descriptor_to_string(gen);
+    if (!fits || !pub) {
+        descriptor_free(gen);
+        free(pub);
+        set_err(err, errlen, pub ? "Descriptors whose scripts are longer than 34 bytes cannot "
+                                   "be imported yet"
+                                 : "out of memory");
+        return WALLET_IMPORT_FAILED;
+    }
+    uint256 id;
+    sha256(pub, strlen(pub), id.b);
+    size_t di = w->ndesc;
+    for (size_t i = 0; i < w->ndesc; i++)
+        if (memcmp(w->descs[i].id.b, id.b, 32) == 0) di = i;
+    if (di < w->ndesc && !w->descs[di].gen) {
+        /* One of the wallet's own descriptors: nothing to add. */
+        descriptor_free(gen);
+        free(pub);
+        return WALLET_IMPORT_OK;
+    }
+    if (di == w->ndesc && w->ndesc == MAX_DESCS) {
+        descriptor_free(gen);
+        free(pub);
+        set_err(err, errlen, "Too many descriptors in the wallet (at most %d)", MAX_DESCS);
+        return WALLET_IMPORT_FAILED;
+    }
+    /* The stored record: the secret is the text as given (sealed when encrypted). */
+    struct walletdb_descriptor old;
+    memset(&old, 0, sizeof old);
+    bool found = false;
+    if (di < w->ndesc && !walletdb_get_descriptor(w->db, &id, &old, &found, err, errlen)) {
+        descriptor_free(gen);
+        free(pub);
+        return WALLET_IMPORT_FAILED;
+    }
+    uint8_t *secret = NULL;
+    size_t slen = 0;
+    bool sealed_ok = true;
+    if (has_priv)
+        sealed_ok = seal(w, (const uint8_t *)in->text, strlen(in->text), id.b, 32,
+                         w->encrypted, &secret, &slen, err, errlen);
+    if (!sealed_ok) {
+        walletdb_descriptor_clear(&old);
+        descriptor_free(gen);
+        free(pub);
+        return WALLET_IMPORT_FAILED;
+    }
+    struct walletdb_descriptor rec = {.id = id,
+                                      .text = pub,
+                                      .range_start = rs,
+                                      .range_end = re,
+                                      .next_index = next,
+                                      .active = false,
+                                      .internal = in->internal,
+                                      .created = in->timestamp,
+                                      .secret = secret,
+                                      .secret_len = slen,
+                                      .secret_encrypted = has_priv && w->encrypted};
+    if (found) {
+        /* Imported again: the ranges merge, the keys stay unless new ones come. */
+        const struct wdesc *d = &w->descs[di];
+        if (d->range_start < rec.range_start) rec.range_start = d->range_start;
+        if (d->range_end > rec.range_end) rec.range_end = d->range_end;
+        if (d->next_index > rec.next_index) rec.next_index = d->next_index;
+        if (d->created < rec.created) rec.created = d->created;
+        rec.internal = d->internal;
+        if (!has_priv) {
+            rec.secret = old.secret;
+            rec.secret_len = old.secret_len;
+            rec.secret_encrypted = old.secret_encrypted;
+        }
+    }
+    char key[sizeof META_IMPORT + 64];
+    import_meta_key(&id, key);
+    bool ok = walletdb_put_descriptor(w->db, &rec, err, errlen) &&
+              walletdb_put_meta(w->db, key, "1", 1, err, errlen);
+    walletdb_free_secret(secret, slen);
+    walletdb_descriptor_clear(&old);
+    if (!ok) {
+        descriptor_free(gen);
+        free(pub);
+        return WALLET_IMPORT_FAILED;
+    }
+    if (di == w->ndesc) {
+        struct wdesc d;
+        memset(&d, 0, sizeof d);
+        d.id = id;
+        d.text = pub;
+        d.internal = rec.internal;
+        d.created = rec.created;
+        d.gen = gen;
+        d.range_start = d.range_end = rec.range_start;
+        d.next_index = rec.next_index;
+        if (!add_desc(w, &d)) {
+            descriptor_free(gen);
+            free(pub);
+            set_err(err, errlen, "Too many descriptors in the wallet");
+            return WALLET_IMPORT_FAILED;
+        }
+    } else {
+        descriptor_free(gen);
+        free(pub);
+    }
+    struct wdesc *d = &w->descs[di];
+    d->signable = rec.secret && imported_signable_shape(d->text);
+    if (has_priv && (w->flags & WALLET_FLAG_BLANK_WALLET)) {
+        /* Core's UnsetBlankWalletFlag: the wallet has keys now. */
+        w->flags &= ~WALLET_FLAG_BLANK_WALLET;
+        if (!walletdb_put_meta_int(w->db, WALLETDB_META_FLAGS, (int64_t)w->flags, err, errlen))
+            return WALLET_IMPORT_FAILED;
+    }
+    uint32_t from = d->range_end > rec.range_start && d->range_start == rec.range_start
+                        ? d->range_end
+                        : rec.range_start;
+    d->range_start = rec.range_start;
+    d->next_index = rec.next_index;
+    d->created = rec.created;
+    if (!extend_scripts(w, di, from, rec.range_end, true, err, errlen))
+        return WALLET_IMPORT_FAILED;
+    d->range_end = rec.range_end;
+    if (!topup(w, di, err, errlen)) return WALLET_IMPORT_FAILED;
+    /* Coins already known to pay its scripts mark them used. */
+    for (size_t i = 0; i < w->ntx; i++) mark_scripts_of_tx(w, w->txs[i]);
+    return WALLET_IMPORT_OK;
 }
 
 bool wallet_get_mnemonic(struct wallet *w, char *out, size_t cap, bool *passphrase_protected,
@@ -2059,6 +2403,79 @@ enum wallet_abandon_result wallet_abandon_tx(struct wallet *w, const uint256 *tx
     return WALLET_ABANDON_OK;
 }
 
+/* The private key (and compressed public key) at index of a signable imported descriptor,
+ * parsed from the text it was imported with: TYPE([origin]KEY[/path]) where KEY is a WIF
+ * (no path) or an xprv whose path may end in the range wildcard. */
+static bool imported_key(struct wallet *w, const struct wdesc *d, uint32_t index,
+                         uint8_t seckey[32], uint8_t pub[33], char *err, size_t errlen)
+{
+    if (wallet_is_locked(w)) {
+        set_err(err, errlen, "wallet is locked");
+        return false;
+    }
+    char *text = imported_private_text(w, d, err, errlen);
+    if (!text) return false;
+    size_t tlen = strlen(text);
+    bool ok = false;
+    char *open = strchr(text, '('), *close = strrchr(text, ')');
+    if (!open || !close || close < open) goto done;
+    *close = 0;
+    char *key = open + 1;
+    if (*key == '[') {
+        char *end = strchr(key, ']');
+        if (!end) goto done;
+        key = end + 1;
+    }
+    char *slash = strchr(key, '/');
+    if (slash) *slash = 0;
+    if (!slash) {
+        bool compressed = false;
+        if (wif_decode(seckey, &compressed, &w->params->addr, key) != ADDRESS_OK || !compressed)
+            goto done;
+        secp256k1_pubkey pk;
+        size_t plen = 33;
+        ok = secp256k1_ec_pubkey_create(w->secp, &pk, seckey) &&
+             secp256k1_ec_pubkey_serialize(w->secp, pub, &plen, &pk, SECP256K1_EC_COMPRESSED);
+        goto done;
+    }
+    /* The path with the wildcard replaced by index. */
+    char path[256];
+    size_t n = 0;
+    for (const char *p = slash + 1; *p && n + 12 < sizeof path; p++) {
+        if (*p == '*') {
+            int k = snprintf(path + n, sizeof path - n, "%u", index);
+            if (k < 0) goto done;
+            n += (size_t)k;
+        } else {
+            path[n++] = *p;
+        }
+    }
+    path[n] = 0;
+    uint32_t steps[32];
+    size_t nsteps = 0;
+    struct bip32_key root, child;
+    memset(&root, 0, sizeof root);
+    memset(&child, 0, sizeof child);
+    if (bip32_decode(w->secp, &root, &w->params->addr, key) == BIP32_OK && root.has_private &&
+        bip32_parse_path(steps, 32, &nsteps, path) == BIP32_OK &&
+        bip32_derive_path(w->secp, &child, &root, steps, nsteps) == BIP32_OK) {
+        memcpy(seckey, child.seckey, 32);
+        memcpy(pub, child.pubkey, 33);
+        ok = true;
+    }
+    bip32_key_clear(&root);
+    bip32_key_clear(&child);
+    OPENSSL_cleanse(path, sizeof path);
+done:
+    OPENSSL_cleanse(text, tlen);
+    free(text);
+    if (!ok) {
+        OPENSSL_cleanse(seckey, 32);
+        set_err(err, errlen, "cannot read the private key of an imported descriptor");
+    }
+    return ok;
+}
+
 struct wallet_signing_keys {
     struct wallet *w;
     bool loaded[MAX_DESCS];
@@ -2101,6 +2518,24 @@ bool wallet_signing_key(struct wallet_signing_keys *k, const uint8_t *script, si
     }
     const struct wscript *s = &w->scripts[si];
     const struct wdesc *d = &w->descs[s->desc];
+    if (d->gen) {
+        if (!d->signable) {
+            set_err(err, errlen, "no private key for this imported descriptor");
+            return false;
+        }
+        if (!imported_key(w, d, s->index, seckey, pubkey, err, errlen)) return false;
+        *type = s->len == 25 ? WALLET_ADDR_LEGACY
+                : s->s[0] == 0 ? WALLET_ADDR_BECH32
+                               : WALLET_ADDR_BECH32M;
+        uint8_t check[34];
+        size_t clen = make_script(*type, pubkey, check);
+        if (clen != s->len || memcmp(check, s->s, clen) != 0) {
+            OPENSSL_cleanse(seckey, 32);
+            set_err(err, errlen, "the imported key does not match the script");
+            return false;
+        }
+        return true;
+    }
     if (!k->loaded[s->desc]) {
         if (wallet_is_locked(w)) {
             set_err(err, errlen, "wallet is locked");

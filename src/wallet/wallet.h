@@ -121,6 +121,13 @@ struct wallet_script_info {
     uint32_t path[5];     /* purpose', coin', account', change, index */
     char desc[256];       /* Core's getaddressinfo "desc": type([fp/path]KEY)#checksum */
     int64_t created;      /* descriptor creation time */
+    /* From an imported descriptor (importdescriptors): only type (by script shape),
+     * internal, index, created, desc (the descriptor's public text) and signable are
+     * set. */
+    bool imported;
+    /* Imported with its private key(s) as pkh, wpkh or tr (key path) of one key: the
+     * wallet signs for it (wallet_signing_key). */
+    bool signable;
 };
 
 struct wallet_balances {
@@ -322,6 +329,33 @@ WALLET_WU bool wallet_list_descriptors(struct wallet *w, bool with_private,
                                        struct wallet_descriptor_info **out, size_t *count,
                                        bool *locked, char *err, size_t errlen);
 void wallet_descriptor_infos_free(struct wallet_descriptor_info *d, size_t count);
+
+/* importdescriptors: one descriptor to add. */
+struct wallet_import {
+    const char *text;         /* as given, with checksum; may hold private keys */
+    uint32_t range_start;     /* ranged: first index */
+    uint32_t range_end;       /* ranged: one past the last index to watch */
+    uint32_t next_index;      /* ranged: in [range_start, range_end) */
+    bool internal;
+    int64_t timestamp;        /* creation time (listdescriptors "timestamp") */
+};
+enum wallet_import_result {
+    WALLET_IMPORT_OK = 0,
+    WALLET_IMPORT_LOCKED, /* private keys given to an encrypted, locked wallet */
+    WALLET_IMPORT_FAILED, /* err says why (parse error, too many descriptors, write) */
+};
+/* Stores the descriptor (never active; its secret is the text as given, sealed when the
+ * wallet is encrypted) and indexes its scripts (the range, plus the keypool beyond
+ * next_index when ranged), so payments to them are recognised from now on; the caller
+ * rescans for older ones. Importing a descriptor again merges the ranges; importing one
+ * of the wallet's own descriptors changes nothing. The caller checks the Core rules
+ * (checksum, private keys vs. the wallet's flags, labels). At most 16 descriptors
+ * (the wallet's own six included). Importing private keys clears the blank flag. The
+ * wallet signs for imported pkh/wpkh/tr descriptors of one private key (WIF, or xprv
+ * with a path); other imported scripts are only watched. */
+WALLET_WU enum wallet_import_result wallet_import_descriptor(struct wallet *w,
+                                                             const struct wallet_import *in,
+                                                             char *err, size_t errlen);
 
 /* The mnemonic (NUL-terminated, into out of BIP39_MNEMONIC_MAX bytes; wipe it after use)
  * and whether a BIP39 passphrase was used. False with *locked when locked, or with err

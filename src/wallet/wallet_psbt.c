@@ -111,7 +111,8 @@ static bool update_input(struct wallet *w, struct psbt *p, size_t i, bool bip32d
     const struct tx_out *utxo = psbt_input_utxo(p, i);
     struct wallet_script_info info;
     if (bip32derivs && utxo &&
-        wallet_script_info(w, utxo->script_pubkey, utxo->script_pubkey_len, &info))
+        wallet_script_info(w, utxo->script_pubkey, utxo->script_pubkey_len, &info) &&
+        !info.imported)
         return add_origin(&info, PSBT_IN_BIP32_DERIVATION, &in->bip32,
                           PSBT_IN_TAP_BIP32_DERIVATION, &in->tap_bip32,
                           &in->has_tap_internal_key, in->tap_internal_key);
@@ -123,7 +124,8 @@ static bool update_output(struct wallet *w, struct psbt *p, size_t i)
     const struct tx_out *o = &p->tx.vout[i];
     struct psbt_output *out = &p->outputs[i];
     struct wallet_script_info info;
-    if (!wallet_script_info(w, o->script_pubkey, o->script_pubkey_len, &info)) return true;
+    if (!wallet_script_info(w, o->script_pubkey, o->script_pubkey_len, &info) || info.imported)
+        return true;
     return add_origin(&info, PSBT_OUT_BIP32_DERIVATION, &out->bip32,
                       PSBT_OUT_TAP_BIP32_DERIVATION, &out->tap_bip32,
                       &out->has_tap_internal_key, out->tap_internal_key);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "chain/blockindex.h"
+#include "chain/descriptor.h"
 #include "chain/psbt.h"
 #include "chain/rawtx_rpc.h"
 #include "chain/script_format.h"
@@ -1005,7 +1006,9 @@ static bool do_getaddressinfo(struct wallet *w, const json_t *params, json_t **r
     json_object_set_new(o, "scriptPubKey", json_string(hex));
     json_object_set_new(o, "ismine", json_boolean(mine));
     json_object_set_new(o, "solvable", json_boolean(mine));
-    if (mine) {
+    if (mine && info.imported) {
+        json_object_set_new(o, "parent_desc", json_string(info.desc));
+    } else if (mine) {
         json_object_set_new(o, "desc", json_string(info.desc));
         json_t *pd = parent_descs(w, &info);
         if (json_array_size(pd))
@@ -1025,13 +1028,16 @@ static bool do_getaddressinfo(struct wallet *w, const json_t *params, json_t **r
         hex_encode(hex, spk + 2, len - 2);
         json_object_set_new(o, "witness_program", json_string(hex));
     }
-    if (mine && info.type != WALLET_ADDR_BECH32M) {
+    if (mine && !info.imported && info.type != WALLET_ADDR_BECH32M) {
         hex_encode(hex, info.pubkey, 33);
         json_object_set_new(o, "pubkey", json_string(hex));
         json_object_set_new(o, "iscompressed", json_true());
     }
-    json_object_set_new(o, "ischange", json_boolean(mine && !label));
-    if (mine) {
+    json_object_set_new(o, "ischange",
+                        json_boolean(mine && (info.imported ? info.internal : !label)));
+    if (mine && info.imported) {
+        json_object_set_new(o, "timestamp", json_integer(info.created));
+    } else if (mine) {
         char path[128], fp[9];
         format_keypath(path, sizeof path, info.path, 5);
         hex_encode(fp, info.master_fp, 4);
@@ -1369,9 +1375,16 @@ static bool do_listunspent(struct wallet *w, const json_t *params, json_t **resu
         json_object_set_new(e, "confirmations", json_integer(co->depth));
         struct wallet_script_info info;
         bool have = wallet_script_info(w, o->script_pubkey, o->script_pubkey_len, &info);
-        json_object_set_new(e, "spendable", json_boolean(have && wallet_has_private_keys(w)));
+        /* Coins of imported descriptors: only when the wallet signs for them. */
+        json_object_set_new(e, "spendable",
+                            json_boolean(have && (info.imported ? info.signable
+                                                                : wallet_has_private_keys(w))));
         json_object_set_new(e, "solvable", json_boolean(have));
-        if (have) {
+        if (have && info.imported) {
+            json_t *pd = json_array();
+            json_array_append_new(pd, json_string(info.desc));
+            json_object_set_new(e, "parent_descs", pd);
+        } else if (have) {
             json_object_set_new(e, "desc", json_string(info.desc));
             json_object_set_new(e, "parent_descs", parent_descs(w, &info));
         }
@@ -1645,6 +1658,226 @@ static bool rpc_listdescriptors(void *ctx, const json_t *params, json_t **result
                                 struct rpc_error *err)
 {
     WITH_WALLET(ctx, err, w, do_listdescriptors(w, params, result, err));
+}
+
+/* ---- importdescriptors ---- */
+
+/* Core's import timestamp: "now" (-1 here: no rescan) or a Unix time. */
+static bool import_timestamp(const json_t *req, int64_t *out, struct rpc_error *err)
+{
+    const json_t *t = json_object_get(req, "timestamp");
+    if (!t)
+        return rpc_error_set(err, RPC_TYPE_ERROR, "Missing required timestamp field for key");
+    if (json_is_integer(t)) {
+        *out = json_integer_value(t) < 0 ? 0 : json_integer_value(t);
+        return true;
+    }
+    if (json_is_string(t) && strcmp(json_string_value(t), "now") == 0) {
+        *out = -1;
+        return true;
+    }
+    const char *type = json_is_string(t)                      ? "string"
+                       : json_is_real(t)                      ? "number"
+                       : json_is_boolean(t)                   ? "bool"
+                       : json_is_null(t)                      ? "null"
+                       : json_is_array(t)                     ? "array"
+                                                              : "object";
+    return rpc_error_set(err, RPC_TYPE_ERROR,
+                         "Expected number or \"now\" timestamp value for key. got type %s", type);
+}
+
+static json_t *import_error(int code, const char *msg)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "success", json_false());
+    json_t *e = json_object();
+    json_object_set_new(e, "code", json_integer(code));
+    json_object_set_new(e, "message", json_string(msg));
+    json_object_set_new(o, "error", e);
+    return o;
+}
+
+/* One request of importdescriptors (Core's ProcessDescriptorImport); ts is its creation
+ * time. Returns the result object. */
+static json_t *import_one(struct wallet *w, const json_t *req, int64_t ts)
+{
+    const json_t *jd = json_object_get(req, "desc");
+    if (!json_is_string(jd)) return import_error(RPC_INVALID_PARAMETER, "Descriptor not found.");
+    const char *text = json_string_value(jd);
+    if (!strchr(text, '#')) return import_error(RPC_INVALID_ADDRESS_OR_KEY, "Missing checksum");
+    char e[DESCRIPTOR_ERR_MAX];
+    struct descriptor *d = descriptor_parse(text, &wallet_params(w)->addr, e);
+    if (!d) return import_error(RPC_INVALID_ADDRESS_OR_KEY, e);
+    bool ranged = descriptor_is_range(d), has_priv = descriptor_has_private_keys(d);
+    const json_t *jl = json_object_get(req, "label");
+    const json_t *ja = json_object_get(req, "active");
+    const json_t *ji = json_object_get(req, "internal");
+    bool active = json_is_true(ja), internal = json_is_true(ji);
+    const char *label = json_is_string(jl) ? json_string_value(jl) : "";
+    json_t *warnings = json_array();
+    json_t *res = NULL;
+    struct wallet_import in = {.text = text, .internal = internal, .timestamp = ts};
+    if (jl && !json_is_string(jl)) {
+        res = import_error(RPC_TYPE_ERROR, "label must be a string");
+    } else if (jl && ranged) {
+        res = import_error(RPC_INVALID_PARAMETER, "Ranged descriptors should not have a label");
+    } else if (jl && internal) {
+        res = import_error(RPC_INVALID_PARAMETER, "Internal addresses should not have a label");
+    } else if (active && !ranged) {
+        res = import_error(RPC_INVALID_PARAMETER, "Active descriptors must be ranged");
+    } else if (!ranged && json_object_get(req, "range")) {
+        res = import_error(RPC_INVALID_PARAMETER,
+                           "Range should not be specified for an un-ranged descriptor");
+    }
+    if (!res && ranged) {
+        const json_t *jr = json_object_get(req, "range");
+        int64_t b = 0, end = WALLET_KEYPOOL_SIZE - 1;
+        struct rpc_error re;
+        memset(&re, 0, sizeof re);
+        if (jr) {
+            if (!descriptor_parse_range(jr, &b, &end, &re)) {
+                res = import_error(re.code, re.message ? re.message : "Invalid range");
+                rpc_error_clear(&re);
+            }
+        } else {
+            json_array_append_new(warnings,
+                                  json_string("Range not given, using default keypool range"));
+        }
+        in.range_start = (uint32_t)b;
+        in.range_end = (uint32_t)end + 1;
+        in.next_index = in.range_start;
+        const json_t *jn = json_object_get(req, "next_index");
+        if (!res && jn) {
+            if (!json_is_integer(jn) || json_integer_value(jn) < b ||
+                json_integer_value(jn) > end)
+                res = import_error(RPC_INVALID_PARAMETER, "next_index is out of range");
+            else
+                in.next_index = (uint32_t)json_integer_value(jn);
+        }
+    }
+    if (!res && active)
+        res = import_error(RPC_INVALID_PARAMETER,
+                           "Active descriptors are not supported for imports yet");
+    if (!res && has_priv && (wallet_flags(w) & WALLET_FLAG_DISABLE_PRIVATE_KEYS))
+        res = import_error(RPC_WALLET_ERROR,
+                           "Cannot import private keys to a wallet with private keys disabled");
+    if (!res && !has_priv && !(wallet_flags(w) & WALLET_FLAG_DISABLE_PRIVATE_KEYS))
+        res = import_error(RPC_WALLET_ERROR, "Cannot import descriptor without private keys to "
+                                             "a wallet with private keys enabled");
+    if (!res) {
+        char msg[256];
+        enum wallet_import_result r = wallet_import_descriptor(w, &in, msg, sizeof msg);
+        if (r == WALLET_IMPORT_LOCKED)
+            res = import_error(RPC_WALLET_UNLOCK_NEEDED,
+                               "Error: Please enter the wallet passphrase with walletpassphrase "
+                               "first.");
+        else if (r != WALLET_IMPORT_OK)
+            res = import_error(RPC_WALLET_ERROR, msg);
+    }
+    if (!res && !ranged && !internal) {
+        /* Core puts an unranged receive descriptor's address in the address book. */
+        struct descriptor_scripts sc;
+        memset(&sc, 0, sizeof sc);
+        char addr[ADDRESS_MAX_LEN + 1], msg[256];
+        if (descriptor_expand(d, 0, &sc, e) && sc.count > 0 &&
+            address_encode(addr, &wallet_params(w)->addr, sc.items[0].data, sc.items[0].len) ==
+                ADDRESS_OK &&
+            !wallet_set_label(w, addr, label, msg, sizeof msg))
+            res = import_error(RPC_WALLET_ERROR, msg);
+        descriptor_scripts_clear(&sc);
+    }
+    descriptor_free(d);
+    if (!res) {
+        res = json_object();
+        json_object_set_new(res, "success", json_true());
+    }
+    if (json_array_size(warnings))
+        json_object_set_new(res, "warnings", warnings);
+    else
+        json_decref(warnings);
+    return res;
+}
+
+/* First active height whose block is at most 2 hours older than ts (Core's
+ * TIMESTAMP_WINDOW), -1 when none. */
+static int32_t rescan_start_height(const struct wallet_chain *chain, int64_t ts)
+{
+    int32_t tip = chain->height(chain->ctx);
+    for (int32_t h = 0; h <= tip; h++) {
+        uint256 hash;
+        int64_t t;
+        if (chain->block_at(chain->ctx, h, &hash, &t) && t >= ts - 7200) return h;
+    }
+    return -1;
+}
+
+static bool rpc_importdescriptors(void *ctx, const json_t *params, json_t **result,
+                                  struct rpc_error *err)
+{
+    struct wallet_rpc_ctx *c = ctx;
+    const json_t *reqs = param(params, 0);
+    if (!json_is_array(reqs))
+        return rpc_error_set(err, RPC_TYPE_ERROR, "requests must be an array");
+    size_t nreq = json_array_size(reqs);
+    int64_t *ts = calloc(nreq ? nreq : 1, sizeof *ts);
+    if (!ts) return rpc_error_set(err, RPC_OUT_OF_MEMORY, "out of memory");
+    for (size_t i = 0; i < nreq; i++) {
+        const json_t *r = json_array_get(reqs, i);
+        if (!json_is_object(r)) {
+            free(ts);
+            return rpc_error_set(err, RPC_TYPE_ERROR, "requests must hold objects");
+        }
+        if (!import_timestamp(r, &ts[i], err)) {
+            free(ts);
+            return false;
+        }
+    }
+    struct wallet_rpc_entry *e = get_wallet(c, err);
+    if (!e) {
+        free(ts);
+        return false;
+    }
+    struct node_context *n = c->node;
+    pthread_mutex_lock(&n->lock);
+    bool ok = false;
+    if (!n->chainstate) {
+        rpc_error_set(err, RPC_IN_WARMUP, "Loading block index...");
+        goto out;
+    }
+    wallet_lock(e->w);
+    if (wallet_is_locked(e->w)) {
+        wallet_unlock(e->w);
+        unlock_needed(err);
+        goto out;
+    }
+    int64_t now = (int64_t)time(NULL), lowest = -1;
+    json_t *a = json_array();
+    for (size_t i = 0; i < nreq; i++) {
+        json_t *r = import_one(e->w, json_array_get(reqs, i), ts[i] < 0 ? now : ts[i]);
+        if (json_is_true(json_object_get(r, "success")) && ts[i] >= 0 &&
+            (lowest < 0 || ts[i] < lowest))
+            lowest = ts[i];
+        json_array_append_new(a, r);
+    }
+    ok = true;
+    if (lowest >= 0) {
+        struct wallet_chain chain;
+        wallet_chain_from_chainstate(&chain, n->chainstate);
+        int32_t start = rescan_start_height(&chain, lowest), last;
+        char msg[256];
+        if (start >= 0 && !wallet_rescan(e->w, &chain, start, -1, &last, msg, sizeof msg)) {
+            log_info("wallet %s: importdescriptors rescan failed: %s", wallet_name(e->w), msg);
+            json_decref(a);
+            ok = rpc_error_set(err, RPC_MISC_ERROR, "Rescan failed: %s", msg);
+        }
+    }
+    wallet_unlock(e->w);
+    if (ok) *result = a;
+out:
+    pthread_mutex_unlock(&n->lock);
+    put_wallet(c, e);
+    free(ts);
+    return ok;
 }
 
 /* ---- listsinceblock ---- */
@@ -2620,6 +2853,24 @@ static const struct rpc_method wallet_methods[] = {
      "\n"
      "Examples:\n"
      "> iop-cli getwalletinfo"},
+    {"importdescriptors",
+     "wallet",
+     rpc_importdescriptors,
+     {{"requests", RPC_ARG_ARR, false}},
+     "importdescriptors [{\"desc\":\"str\",\"active\":bool,\"range\":n or [n,n],"
+     "\"next_index\":n,\"timestamp\":timestamp | \"now\",\"internal\":bool,"
+     "\"label\":\"str\"},...]\n"
+     "\nImport descriptors (with their checksum). The scripts they describe are watched and "
+     "the chain is rescanned from the\nearliest timestamp (\"now\": no rescan). Watch-only "
+     "descriptors go to wallets with private keys disabled,\ndescriptors with private keys to "
+     "the others. iop limits: active=true is refused; the wallet spends\nonly coins of "
+     "imported pkh/wpkh/tr descriptors of one private key (the others are watched).\n"
+     "\nResult:\n"
+     "[{\"success\":bool,\"warnings\":[\"str\",...],\"error\":{\"code\":n,"
+     "\"message\":\"str\"}},...]\n"
+     "\nExamples:\n"
+     "> iop-cli importdescriptors '[{\"desc\": \"addr(riop1q...)#abcdefgh\", "
+     "\"timestamp\": \"now\"}]'"},
     {"listdescriptors",
      "wallet",
      rpc_listdescriptors,

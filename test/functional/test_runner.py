@@ -28,6 +28,7 @@ BASE_SCRIPTS = [
     "p2p_eviction.py",
     "wallet_send.py",
     "wallet_psbt_misc.py",
+    "wallet_importdescriptors.py",
     "wallet_basic.py",
     "rpc_warmup.py",
     "p2p_btc_regtest.py",
