@@ -296,6 +296,12 @@ void connman_misbehaving(struct peer *p, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     snprintf(p->misbehaving_reason, sizeof p->misbehaving_reason, "%s", msg);
+    if (p->type == CONN_MANUAL) {
+        /* Core never disconnects or discourages peers the operator connected by hand. */
+        log_info("Misbehaving: peer=%" PRId64 " (%s): %s (manual connection: not punished)",
+                 p->id, p->addr_name, msg);
+        return;
+    }
     if ((p->perms & NET_PERM_NOBAN) == NET_PERM_NOBAN) {
         log_info("Misbehaving: peer=%" PRId64 " (%s): %s (noban permission: not discouraged)",
                  p->id, p->addr_name, msg);
@@ -304,7 +310,7 @@ void connman_misbehaving(struct peer *p, const char *fmt, ...)
     log_info("Misbehaving: peer=%" PRId64 " (%s): %s; discouraging and disconnecting", p->id,
              p->addr_name, msg);
     p->should_discourage = true;
-    if (p->type != CONN_MANUAL) banman_discourage(p->cm->banman, &p->addr);
+    banman_discourage(p->cm->banman, &p->addr);
     p->disconnect = true;
 }
 

@@ -850,6 +850,11 @@ static void process_headers(struct net_processing *np, struct peer *p,
             pthread_mutex_unlock(&np->node->lock);
             if (st.kind == VALIDATION_ERROR)
                 log_info("Error processing a header from peer=%" PRId64 ": %s", p->id, st.reason);
+            else if (strcmp(st.reason, "duplicate-invalid") == 0 && p->type == CONN_INBOUND)
+                /* A block we already hold invalid (perhaps by invalidateblock): Core
+                 * punishes only outbound peers for that. */
+                log_debug(LOG_NET, "header of a block marked invalid from inbound peer=%" PRId64,
+                          p->id);
             else
                 connman_misbehaving(p, "invalid header received: %s", st.reason);
             return;

@@ -146,11 +146,16 @@ class NetRpcTest(IopTestFramework):
         peer = [p for p in n0.rpc.getpeerinfo() if p["addr"].endswith(":%d" % gossip.local_port)][0]
         assert peer["addr_processed"] >= 1
 
-        self.log("a misbehaving peer is discouraged; a noban peer is only logged")
+        self.log("a misbehaving peer is discouraged; manual and noban peers are only logged")
         bad = P2PInterface()
         n0.add_p2p_connection(bad)
         bad.send_message(msg_unknown(b"inv", b"\xfe\xff\xff\xff\xff"))  # absurd count
         bad.wait_for_disconnect(30)
+        n0.disconnect_p2ps()
+        manual = n0.add_outbound_p2p_connection()  # the node dials it: a manual connection
+        manual.send_message(msg_unknown(b"inv", b"\xfe\xff\xff\xff\xff"))
+        manual.sync_with_ping(30)
+        assert manual.is_connected, "a manual connection was punished"
         n0.disconnect_p2ps()
         n0.stop()
         n0.start(["-whitelist=noban@127.0.0.1"])
