@@ -975,20 +975,6 @@ static int setup_chain(struct node *n)
     }
     pthread_mutex_unlock(&c->lock);
 
-    if (n->wallets_ready) {
-        set_warmup(n, "Loading wallet...");
-        const char **names;
-        size_t nw = args_get_list(a, "wallet", &names);
-        for (size_t i = 0; i < nw; i++) {
-            if (!wallet_rpc_load(&n->wallets, names[i], err, sizeof err)) {
-                int rc = init_error("Error loading wallet %s: %s", names[i], err);
-                free(names);
-                return rc;
-            }
-            log_info("Wallet %s loaded", names[i]);
-        }
-        free(names);
-    }
     if (n->txindex && !txindex_start(n->txindex))
         return init_error("cannot start the transaction index thread");
     if (pthread_create(&n->import_thread, NULL, import_thread, n) != 0)
@@ -1050,6 +1036,28 @@ static int setup_wallet_spend(struct node *n)
             return init_error("Unknown change type '%s'", ct);
         o->change_type = (int)t;
     }
+    return 0;
+}
+
+/* -wallet: loads the named wallets once the chain and the P2P layer run, so that the
+ * wallet's resubmitted unconfirmed transactions are announced to peers (exactly as a
+ * later loadwallet call). RPC still answers -28 "Loading wallet..." meanwhile. */
+static int load_wallets(struct node *n)
+{
+    if (!n->wallets_ready) return 0;
+    char err[1024];
+    set_warmup(n, "Loading wallet...");
+    const char **names;
+    size_t nw = args_get_list(n->args, "wallet", &names);
+    for (size_t i = 0; i < nw; i++) {
+        if (!wallet_rpc_load(&n->wallets, names[i], err, sizeof err)) {
+            int rc = init_error("Error loading wallet %s: %s", names[i], err);
+            free(names);
+            return rc;
+        }
+        log_info("Wallet %s loaded", names[i]);
+    }
+    free(names);
     return 0;
 }
 
@@ -1364,6 +1372,7 @@ int main(int argc, char **argv)
     if (args_get_bool(a, "server", true) && setup_rpc(n, params) != 0) goto out;
     if (setup_chain(n) != 0) goto out;
     if (setup_p2p(n) != 0) goto out;
+    if (load_wallets(n) != 0) goto out;
 
     set_warmup(n, NULL);
     log_info("init message: Done loading");
