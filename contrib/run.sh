@@ -11,7 +11,7 @@ cd "$top"
 contrib/install-deps.sh
 contrib/build.sh _build
 echo
-echo "Built: $top/_build/src/iopd, $top/_build/src/iop-cli, $top/_build/bench/bench_iop, $top/_build/bench/bench_block"
+echo "Built: $top/_build/src/iopd, iop-cli, iop-service and the programs in $top/_build/bench"
 _build/src/iopd -version
 
 datadir=${IOP_DATADIR:-$top/_build/regtest-data}
@@ -21,7 +21,9 @@ cli=(_build/src/iop-cli -regtest -datadir="$datadir")
 if "${cli[@]}" uptime >/dev/null 2>&1; then
   echo "A regtest node already runs with data in $datadir."
 else
-  _build/src/iopd -regtest -daemon -datadir="$datadir"
+  # P2P and the profile service listen on loopback only in this demo.
+  _build/src/iopd -regtest -daemon -datadir="$datadir" -bind=127.0.0.1 \
+    -profile=1 -profilebind=127.0.0.1 -fallbackfee=0.0002
   "${cli[@]}" -rpcwait -rpcwaittimeout=30 uptime >/dev/null
   echo "Started a regtest node in the background, data in $datadir (log: $datadir/regtest/debug.log)."
 fi
@@ -31,17 +33,30 @@ show() {
   echo "\$ _build/src/iop-cli -regtest -datadir=$datadir $*"
   "${cli[@]}" "$@" || true
 }
-show help
-show uptime
-show getrpcinfo
-show -named help command=uptime
-show help stop
+show -getinfo
+show getnetworkinfo
+show getprofileserverinfo
+if ! "${cli[@]}" listwallets | grep -q '"demo"'; then
+  "${cli[@]}" loadwallet demo >/dev/null 2>&1 || "${cli[@]}" createwallet demo >/dev/null
+fi
+addr=$("${cli[@]}" -rpcwallet=demo getnewaddress)
+echo
+echo "\$ _build/src/iop-cli -regtest -datadir=$datadir generatetoaddress 101 $addr"
+"${cli[@]}" generatetoaddress 101 "$addr" | tail -n 2
+show -rpcwallet=demo getbalances
+profport=$("${cli[@]}" getprofileserverinfo | sed -n 's/.*"port": \([0-9]*\).*/\1/p')
+echo
+echo "\$ _build/src/iop-service -connect=127.0.0.1:$profport ping"
+_build/src/iop-service -connect=127.0.0.1:"$profport" ping || true
 
 cat <<TXT
 
-More to try (doc/rpc.md explains the JSON-RPC interface, doc/running.md the options):
+More to try (doc/rpc.md: JSON-RPC; doc/wallet.md: the wallet; doc/p2p.md: the network;
+doc/profile-service.md and doc/iop-service.md: the profile service):
 
-  _build/src/iop-cli -regtest -datadir=$datadir help logging
+  _build/src/iop-cli -regtest -datadir=$datadir help
+  _build/src/iop-cli -regtest -datadir=$datadir -rpcwallet=demo sendtoaddress \$(_build/src/iop-cli -regtest -datadir=$datadir -rpcwallet=demo getnewaddress) 1
+  _build/src/iop-service -connect=127.0.0.1:$profport -identity=$datadir/me.key -newidentity profile register --type person
   curl --user "\$(cat $datadir/regtest/.cookie)" \\
        --data-binary '{"jsonrpc":"2.0","id":1,"method":"uptime"}' http://127.0.0.1:18337/
 
@@ -49,6 +64,6 @@ Stop the node with:
 
   _build/src/iop-cli -regtest -datadir=$datadir stop
 
-The chain itself (blocks, mempool, mining RPCs) comes with the Chain issue; bench
-programs: _build/bench/bench_iop and _build/bench/bench_block FILE.
+Benchmarks: _build/bench/bench_iop, bench_block FILE, bench_rpc, bench_profile, bench_wallet,
+and python3 bench/bench_p2p.py --builddir _build (README.md lists what each measures).
 TXT
